@@ -1,0 +1,67 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { HTTPException } from 'hono/http-exception';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { ApiError, STATUS_TYPES } from './lib/errors.js';
+import { createRouter } from './lib/router.js';
+import type { AppDeps, AppOpenAPI } from './lib/types.js';
+import { healthRouter } from './health/health.index.js';
+
+/** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
+export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+const tooLarge = (limit: number) => () => {
+  throw new ApiError(413, 'PayloadTooLarge', `Request body exceeds ${Math.floor(limit / 1024)} KB`);
+};
+const multipartLimit = bodyLimit({ maxSize: MULTIPART_BODY_LIMIT, onError: tooLarge(MULTIPART_BODY_LIMIT) });
+const jsonLimit = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge(JSON_BODY_LIMIT) });
+
+export function createApp(deps: AppDeps): AppOpenAPI {
+  const app = createRouter();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const logger = deps.logger.child({ requestId: c.var.requestId });
+    c.set('deps', deps);
+    c.set('logger', logger);
+    await next();
+    // The path only: query strings may carry tracking tokens.
+    logger.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.use((c, next) => {
+    const multipart = c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data');
+    return multipart ? multipartLimit(c, next) : jsonLimit(c, next);
+  });
+
+  app.route('/', healthRouter);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'reelflow API',
+      version: '0.1.0',
+      description: 'Form submissions in, personalised videos out. Every error answers `{ error, message, statusCode, details? }`.',
+    },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'reelflow API' }));
+
+  app.notFound((c) => c.json(new ApiError(404, 'NotFound', `No route for ${c.req.method} ${c.req.path}`).toBody(), 404));
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return c.json(error.toBody(), error.statusCode);
+    if (error instanceof HTTPException) {
+      const status = error.status;
+      const type = status === 400 ? 'ValidationError' : (STATUS_TYPES[status] ?? 'Error');
+      return c.json(new ApiError(status, type, error.message || type).toBody(), status);
+    }
+    (c.var.logger ?? deps.logger).error({ err: error }, 'unhandled error');
+    return c.json(new ApiError(500, 'InternalError', 'Something went wrong on our side; it has been logged').toBody(), 500);
+  });
+
+  return app;
+}

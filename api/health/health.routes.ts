@@ -1,0 +1,40 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorResponses } from '../lib/errors.js';
+
+const CheckSchema = z
+  .object({
+    status: z.enum(['up', 'down', 'unknown']),
+    latency_ms: z.number().optional(),
+    reason: z.string().optional(),
+  })
+  .openapi('DependencyCheck');
+
+export const ReadinessSchema = z
+  .object({
+    status: z.literal('ready'),
+    checks: z.object({ postgres: CheckSchema, temporal: CheckSchema, worker: CheckSchema }),
+  })
+  .openapi('Readiness');
+
+export const healthz = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['Health'],
+  summary: 'Liveness: the API process answers',
+  responses: {
+    200: { description: 'Alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } },
+  },
+});
+
+export const readyz = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['Health'],
+  summary: 'Readiness: PostgreSQL and Temporal answer; reports whether a worker polls the task queue',
+  description:
+    'Answers 503 naming the dependency that is down. The worker check is informational: submissions are accepted and queued while no worker runs.',
+  responses: {
+    200: { description: 'Ready', content: { 'application/json': { schema: ReadinessSchema } } },
+    ...errorResponses(503),
+  },
+});

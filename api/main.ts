@@ -1,0 +1,35 @@
+import { serve } from '@hono/node-server';
+import { loadConfigOrExit } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { createTemporalClient } from '../lib/temporal.js';
+import { createSql } from '../db/client.js';
+import { createApp } from './app.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, 'api');
+const sql = createSql(config.DATABASE_URL);
+const temporal = createTemporalClient(config);
+const app = createApp({ config, logger, sql, temporal });
+
+const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+  logger.info({ port: info.port }, `API listening on ${config.PUBLIC_BASE_URL}`);
+});
+server.on('error', (error: NodeJS.ErrnoException) => {
+  logger.fatal({ code: error.code }, `API cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`);
+  process.exit(1);
+});
+
+/** Stop taking connections, let in-flight requests finish, then close the pools. */
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'API shutting down');
+  const forced = setTimeout(() => process.exit(1), 10_000).unref();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.allSettled([sql.end({ timeout: 5 }), temporal.connection.close()]);
+  clearTimeout(forced);
+  logger.info('API stopped');
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable reelflow reads, parsed once. Defaults suit local development;
+ * secrets have development defaults only, so production must set them explicitly.
+ */
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
+
+const url = z.url({ error: 'must be a URL' });
+
+const bool = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+const optionalText = z.string().min(1).optional();
+
+/** A 32-byte key, given as 64 hex characters or as base64. */
+const key32 = z.string().transform((value, ctx) => {
+  const bytes = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (bytes.length !== 32) {
+    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as 64 hex characters or base64' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+/** Secrets: required in production, development defaults otherwise. Values are fixed so dev data stays readable across restarts. */
+const DEVELOPMENT_SECRETS = {
+  ADMIN_TOKEN: 'dev-admin-token',
+  PHONE_ENCRYPTION_KEY: '6465762d70686f6e652d656e6372797074696f6e2d6b65792d2d2d2d2d2d2d2d',
+  PHONE_HASH_KEY: '6465762d70686f6e652d626c696e642d696e6465782d6b65792d2d2d2d2d2d2d',
+  MEDIA_SIGNING_KEY: '6465762d6d656469612d75726c2d7369676e696e672d6b65792d2d2d2d2d2d2d',
+} as const;
+
+type SecretName = keyof typeof DEVELOPMENT_SECRETS;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production'], { error: 'must be development, test or production' }).default('development'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'must be a pino level (trace … fatal, silent)' }).default('info'),
+
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(8000),
+  PUBLIC_BASE_URL: url.optional(),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/reelflow'),
+
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('reelflow'),
+  TEMPORAL_UI_URL: url.default('http://localhost:8233'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI: optionalText,
+  TEMPORAL_DB_FILE: optionalText,
+  WORKFLOW_BUNDLE_PATH: optionalText,
+
+  FFMPEG_PATH: optionalText,
+  FFPROBE_PATH: optionalText,
+
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  PHONE_ENCRYPTION_KEY: key32.optional(),
+  PHONE_HASH_KEY: key32.optional(),
+  MEDIA_SIGNING_KEY: key32.optional(),
+
+  OTP_EXPIRY_MINUTES: positiveInt.default(10),
+  OTP_MAX_ATTEMPTS: positiveInt.default(3),
+  OTP_RESEND_COOLDOWN_SECONDS: positiveInt.default(60),
+  OTP_MAX_SENDS_PER_HOUR: positiveInt.default(5),
+
+  PHOTO_VALIDATOR: z.enum(['groq', 'local'], { error: 'must be groq or local' }).optional(),
+  GROQ_API_KEY: optionalText,
+  GROQ_BASE_URL: url.optional(),
+  GROQ_VISION_MODEL: z.string().min(1).default('meta-llama/llama-4-scout-17b-16e-instruct'),
+
+  SMS_PROVIDER: z.enum(['console', 'webhook', 'twilio'], { error: 'must be console, webhook or twilio' }).default('console'),
+  SMS_WEBHOOK_URL: url.optional(),
+  SMS_WEBHOOK_SECRET: optionalText,
+  TWILIO_ACCOUNT_SID: optionalText,
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_FROM_NUMBER: optionalText,
+  TWILIO_API_BASE_URL: url.default('https://api.twilio.com'),
+
+  LIPSYNC_PROVIDER: z.enum(['local', 'http'], { error: 'must be local or http' }).default('local'),
+  LIPSYNC_API_URL: url.optional(),
+  LIPSYNC_API_TOKEN: optionalText,
+  LIPSYNC_MODEL: optionalText,
+
+  STORAGE_BACKEND: z.enum(['local', 's3'], { error: 'must be local or s3' }).default('local'),
+  MEDIA_ROOT: z.string().min(1).default('.data/media'),
+  MEDIA_URL_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
+  S3_ENDPOINT: url.optional(),
+  S3_BUCKET: z.string().min(3).default('reelflow-media'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  AWS_ACCESS_KEY_ID: optionalText,
+  AWS_SECRET_ACCESS_KEY: optionalText,
+
+  WHATSAPP_PROVIDER: z.enum(['outbox', 'cloud'], { error: 'must be outbox or cloud' }).default('outbox'),
+  WHATSAPP_API_BASE_URL: url.default('https://graph.facebook.com/v21.0'),
+  WHATSAPP_PHONE_NUMBER_ID: optionalText,
+  WHATSAPP_ACCESS_TOKEN: optionalText,
+  WHATSAPP_TEMPLATE_NAME: z.string().min(1).default('closeup_video_ready'),
+  WHATSAPP_TEMPLATE_LANG: z.string().min(1).default('en'),
+  WHATSAPP_APP_SECRET: optionalText,
+  WHATSAPP_VERIFY_TOKEN: optionalText,
+});
+
+/** The names of every variable reelflow reads (used to check .env.example and docker-compose.yml). */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as readonly (keyof z.input<typeof envSchema>)[];
+
+type ParsedEnv = z.output<typeof envSchema>;
+
+export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VALIDATOR'> & {
+  ADMIN_TOKEN: string;
+  PHONE_ENCRYPTION_KEY: Buffer;
+  PHONE_HASH_KEY: Buffer;
+  MEDIA_SIGNING_KEY: Buffer;
+  PUBLIC_BASE_URL: string;
+  PHOTO_VALIDATOR: 'groq' | 'local';
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Cross-field rules: what a chosen provider needs, and what production may not default. */
+function requirements(env: ParsedEnv): [string, string][] {
+  const missing: [string, string][] = [];
+  const need = (name: keyof ParsedEnv, why: string) => {
+    if (env[name] === undefined) missing.push([name, `is required ${why}`]);
+  };
+  if (env.NODE_ENV === 'production') {
+    for (const name of Object.keys(DEVELOPMENT_SECRETS) as SecretName[]) need(name, 'when NODE_ENV=production');
+    if (env.SMS_PROVIDER === 'console') missing.push(['SMS_PROVIDER', 'must not be console when NODE_ENV=production']);
+  }
+  if (env.PHOTO_VALIDATOR === 'groq') need('GROQ_API_KEY', 'when PHOTO_VALIDATOR=groq');
+  if (env.SMS_PROVIDER === 'webhook') {
+    need('SMS_WEBHOOK_URL', 'when SMS_PROVIDER=webhook');
+    need('SMS_WEBHOOK_SECRET', 'when SMS_PROVIDER=webhook');
+  }
+  if (env.SMS_PROVIDER === 'twilio') {
+    need('TWILIO_ACCOUNT_SID', 'when SMS_PROVIDER=twilio');
+    need('TWILIO_AUTH_TOKEN', 'when SMS_PROVIDER=twilio');
+    need('TWILIO_FROM_NUMBER', 'when SMS_PROVIDER=twilio');
+  }
+  if (env.LIPSYNC_PROVIDER === 'http') {
+    need('LIPSYNC_API_URL', 'when LIPSYNC_PROVIDER=http');
+    need('LIPSYNC_API_TOKEN', 'when LIPSYNC_PROVIDER=http');
+    need('LIPSYNC_MODEL', 'when LIPSYNC_PROVIDER=http');
+  }
+  if (env.WHATSAPP_PROVIDER === 'cloud') {
+    need('WHATSAPP_PHONE_NUMBER_ID', 'when WHATSAPP_PROVIDER=cloud');
+    need('WHATSAPP_ACCESS_TOKEN', 'when WHATSAPP_PROVIDER=cloud');
+    need('WHATSAPP_APP_SECRET', 'when WHATSAPP_PROVIDER=cloud');
+    need('WHATSAPP_VERIFY_TOKEN', 'when WHATSAPP_PROVIDER=cloud');
+  }
+  return missing;
+}
+
+function describe(value: unknown): string {
+  const text = String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** Parses the environment; throws a ConfigError whose message is one line naming each bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in most .env tooling.
+  const env = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const secret = name in DEVELOPMENT_SECRETS || /TOKEN|SECRET|KEY/.test(name);
+      const shown = secret ? '' : ` (got "${describe(env[name])}")`;
+      return `${name} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const values = parsed.data;
+  const missing = requirements(values);
+  if (missing.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${missing.map(([name, why]) => `${name} ${why}`).join('; ')}`);
+  }
+  const secret = (name: Exclude<SecretName, 'ADMIN_TOKEN'>) => values[name] ?? Buffer.from(DEVELOPMENT_SECRETS[name], 'hex');
+  return {
+    ...values,
+    ADMIN_TOKEN: values.ADMIN_TOKEN ?? DEVELOPMENT_SECRETS.ADMIN_TOKEN,
+    PHONE_ENCRYPTION_KEY: secret('PHONE_ENCRYPTION_KEY'),
+    PHONE_HASH_KEY: secret('PHONE_HASH_KEY'),
+    MEDIA_SIGNING_KEY: secret('MEDIA_SIGNING_KEY'),
+    PUBLIC_BASE_URL: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/$/, ''),
+    PHOTO_VALIDATOR: values.PHOTO_VALIDATOR ?? (values.GROQ_API_KEY ? 'groq' : 'local'),
+  };
+}
+
+/** For process entry points: parse or print the one-line reason and exit. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

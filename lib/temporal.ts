@@ -1,0 +1,40 @@
+import { Connection, Client } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import type { Config } from './config.js';
+
+/** Typed search attributes that make jobs findable in the Temporal Web UI. */
+export const searchAttributes = {
+  jobId: defineSearchAttributeKey('ReelflowJobId', SearchAttributeType.INT),
+  status: defineSearchAttributeKey('ReelflowStatus', SearchAttributeType.KEYWORD),
+  stage: defineSearchAttributeKey('ReelflowStage', SearchAttributeType.KEYWORD),
+  pipeline: defineSearchAttributeKey('ReelflowPipeline', SearchAttributeType.KEYWORD),
+} as const;
+
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+const INDEXED_VALUE_TYPE = {
+  [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+} as const;
+
+/**
+ * Registers the search attributes the product uses, leaving existing ones alone. The dev server's
+ * `--search-attribute` flag only applies to a new database file, so this runs on every start.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing = Object.values(searchAttributes).filter((key) => !known.has(key.name));
+  if (missing.length === 0) return [];
+  const entries = Object.fromEntries(
+    missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type as keyof typeof INDEXED_VALUE_TYPE]]),
+  );
+  await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: entries });
+  return missing.map((key) => key.name);
+}
+
+/** A client whose connection is made on first use, so the API starts (and reports) while Temporal is down. */
+export function createTemporalClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>): Client {
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: '3s' });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}

@@ -1,0 +1,91 @@
+# Sourced by scripts/start.sh and scripts/test.sh: finds or installs what reelflow needs on this
+# machine, using only the npm registry, the Go module proxy and Debian's packages.
+# Each ensure_* prints one line when it has to act, and one clear line when it cannot.
+
+REELFLOW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_BIN="$REELFLOW_ROOT/.tools/bin"
+TEMPORAL_CLI_VERSION="v1.5.1"
+mkdir -p "$TOOLS_BIN"
+
+say() { printf 'reelflow: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+is_debian_root() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+
+APT_UPDATED=""
+apt_install() {
+  if [ -z "$APT_UPDATED" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+ensure_node_modules() {
+  local stamp="$REELFLOW_ROOT/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$REELFLOW_ROOT/package-lock.json" -nt "$stamp" ]; then
+    say "installing npm dependencies"
+    (cd "$REELFLOW_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+  fi
+}
+
+# TEMPORAL_CLI, then PATH, then .tools/bin; otherwise build it from the Go module proxy.
+ensure_temporal_cli() {
+  if [ -n "${TEMPORAL_CLI:-}" ]; then
+    [ -x "$TEMPORAL_CLI" ] || die "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file"
+  elif command -v temporal >/dev/null 2>&1; then
+    TEMPORAL_CLI="$(command -v temporal)"
+  elif [ -x "$TOOLS_BIN/temporal" ]; then
+    TEMPORAL_CLI="$TOOLS_BIN/temporal"
+  else
+    command -v go >/dev/null 2>&1 || die "no temporal CLI found and no Go toolchain to build it; install Go 1.24+ or set TEMPORAL_CLI"
+    say "building the Temporal CLI $TEMPORAL_CLI_VERSION from the Go module proxy (a few minutes the first time)"
+    CGO_ENABLED=0 GOBIN="$TOOLS_BIN" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" \
+      || die "building the Temporal CLI failed (go install github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION)"
+    TEMPORAL_CLI="$TOOLS_BIN/temporal"
+  fi
+  export TEMPORAL_CLI
+}
+
+# FFMPEG_PATH or PATH; Debian as root installs the package.
+ensure_ffmpeg() {
+  if [ -n "${FFMPEG_PATH:-}" ]; then
+    [ -x "$FFMPEG_PATH" ] || die "FFMPEG_PATH=$FFMPEG_PATH is not an executable file"
+    return
+  fi
+  if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+    is_debian_root || die "ffmpeg is not installed: install it (apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH"
+    say "installing ffmpeg from Debian's packages"
+    apt_install ffmpeg
+  fi
+}
+
+database_host_port() {
+  local url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/reelflow}"
+  local rest="${url#*://}"; rest="${rest#*@}"; rest="${rest%%/*}"
+  local host="${rest%%:*}" port="5432"
+  [ "$rest" != "$host" ] && port="${rest##*:}"
+  echo "$host $port"
+}
+
+port_answers() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# A server answering at DATABASE_URL's host; else, on Debian as root, install and start one locally.
+ensure_postgres() {
+  local host port
+  read -r host port < <(database_host_port)
+  port_answers "$host" "$port" && return
+  case "$host" in 127.0.0.1|localhost) ;; *) die "PostgreSQL is not answering at $host:$port (DATABASE_URL)";; esac
+  is_debian_root || die "PostgreSQL is not answering at $host:$port: start it, or set DATABASE_URL"
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    say "installing PostgreSQL from Debian's packages"
+    apt_install postgresql
+    local conf; conf="$(ls -d /etc/postgresql/*/main | head -1)"
+    # Local development only: the default URL connects as postgres without a password.
+    sed -i '1i host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$conf/pg_hba.conf"
+  fi
+  local version; version="$(ls /etc/postgresql | sort -V | tail -1)"
+  say "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
+  for _ in $(seq 1 30); do port_answers "$host" "$port" && return; sleep 1; done
+  die "PostgreSQL did not start on $host:$port (see /var/log/postgresql/)"
+}

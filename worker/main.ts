@@ -1,0 +1,48 @@
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfigOrExit } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { createSql } from '../db/client.js';
+import { createActivities } from '../activities/index.js';
+import { createWorker } from './create-worker.js';
+import { sdkLoggerFrom } from './sdk-logger.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, 'worker');
+Runtime.install({ logger: sdkLoggerFrom(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+
+const identity = `${process.pid}@${hostname()}`;
+let stopping = false;
+process.once('SIGINT', () => (stopping = true));
+process.once('SIGTERM', () => (stopping = true));
+
+/** Waits for the Temporal server, saying each time that it is the part that is down. */
+async function connect(): Promise<NativeConnection | undefined> {
+  for (let delay = 1000; !stopping; delay = Math.min(delay * 2, 15_000)) {
+    try {
+      return await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    } catch (error) {
+      logger.error({ address: config.TEMPORAL_ADDRESS, reason: (error as Error).message }, `Temporal server unreachable at ${config.TEMPORAL_ADDRESS}; retrying in ${delay / 1000}s`);
+      await sleep(delay);
+    }
+  }
+  return undefined;
+}
+
+const sql = createSql(config.DATABASE_URL);
+const connection = await connect();
+if (connection) {
+  try {
+    const worker = await createWorker({ config, connection, identity, activities: createActivities({ sql, workerIdentity: identity }) });
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, identity }, 'worker started');
+    await worker.run();
+    logger.info('worker stopped');
+  } catch (error) {
+    logger.fatal({ err: error }, `worker failed: ${(error as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    await connection.close();
+  }
+}
+await sql.end({ timeout: 5 });

@@ -1,0 +1,1 @@
+export { selfTestWorkflow } from './self-test.js';
