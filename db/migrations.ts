@@ -33,12 +33,15 @@ async function readMigrations(dir: string): Promise<Migration[]> {
  * them in `schema_migrations`. A file changed after it was applied is an error, not a silent skip.
  */
 export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {
-  await sql`
-    create table if not exists schema_migrations (
-      name text primary key,
-      checksum text not null,
-      applied_at timestamptz not null default now()
-    )`;
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    await tx`
+      create table if not exists schema_migrations (
+        name text primary key,
+        checksum text not null,
+        applied_at timestamptz not null default now()
+      )`;
+  });
   const applied: string[] = [];
   for (const migration of await readMigrations(dir)) {
     await sql.begin(async (tx) => {

@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ensureSearchAttributes } from '../lib/temporal.js';
+import { createSql } from '../db/client.js';
+import { dropDatabase, ensureDatabase } from '../db/ensure-database.js';
+import { migrate } from '../db/migrations.js';
+import { buildWorkflowBundle } from '../worker/workflow-bundle.js';
+import { freePort } from './support/ports.js';
+
+/**
+ * The test run's global setup: one Temporal dev server on free ports, one throwaway database, one
+ * workflow bundle; then node's test runner over every *.test.ts, each file in its own process.
+ * Prints "N passed, N failed" last.
+ */
+
+const root = resolve(import.meta.dirname, '..');
+const filters = process.argv.slice(2);
+const SOURCE_DIRS = ['api', 'activities', 'workflows', 'worker', 'db', 'lib', 'scripts', 'test'];
+
+async function findTests(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.test.ts'))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)));
+}
+
+const files = (await Promise.all(SOURCE_DIRS.map((dir) => findTests(join(root, dir)))))
+  .flat()
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+
+const temporalCli = process.env.TEMPORAL_CLI;
+if (!temporalCli) throw new Error('TEMPORAL_CLI is not set (scripts/test.sh sets it)');
+
+const scratch = await mkdtemp(join(tmpdir(), 'reelflow-test-'));
+const baseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/reelflow');
+baseUrl.pathname = `/reelflow_test_${process.pid}_${Date.now().toString(36)}`;
+const databaseUrl = baseUrl.toString();
+
+const started = performance.now();
+const port = await freePort();
+const [environment] = await Promise.all([
+  TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCli },
+      ip: '127.0.0.1',
+      port,
+      ui: false,
+      log: { format: 'pretty', level: 'error' },
+    },
+  }),
+  (async () => {
+    await ensureDatabase(databaseUrl);
+    const sql = createSql(databaseUrl, { max: 1 });
+    await migrate(sql).finally(() => sql.end());
+  })(),
+]);
+const bundlePath = await buildWorkflowBundle(join(scratch, 'workflow-bundle.js'));
+await ensureSearchAttributes(environment.connection, 'default');
+console.log(`test run: Temporal on 127.0.0.1:${port}, database ${baseUrl.pathname.slice(1)}, ${files.length} files, setup ${Math.round(performance.now() - started)} ms`);
+
+const counts = { pass: 0, fail: 0, skipped: 0 };
+const exitCode = await new Promise<number>((done) => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        DATABASE_URL: databaseUrl,
+        TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+        TEMPORAL_NAMESPACE: 'default',
+        WORKFLOW_BUNDLE_PATH: bundlePath,
+        REELFLOW_TEST_SCRATCH: scratch,
+      },
+    },
+  );
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    for (const match of chunk.toString().matchAll(/^ℹ (pass|fail|skipped) (\d+)$/gm)) {
+      counts[match[1] as keyof typeof counts] = Number(match[2]);
+    }
+  });
+  child.on('exit', (code) => done(code ?? 1));
+});
+
+await environment.teardown().catch((error: unknown) => console.error(`temporal teardown: ${(error as Error).message}`));
+await dropDatabase(databaseUrl).catch((error: unknown) => console.error(`database teardown: ${(error as Error).message}`));
+await rm(scratch, { recursive: true, force: true });
+
+console.log(`\n${counts.pass} passed, ${counts.fail} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
+process.exit(exitCode === 0 && counts.fail === 0 ? 0 : 1);

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../lib/config.js';
+import { createSql, type Sql } from '../../db/client.js';
+import { createWorker } from '../../worker/create-worker.js';
+import type { Activities } from '../../activities/index.js';
+
+/** Config as a test process sees it: the run's Temporal server and database (see test/run.ts). */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ ...process.env, ...overrides });
+}
+
+export function uniqueTaskQueue(name: string): string {
+  return `test-${name}-${randomUUID().slice(0, 8)}`;
+}
+
+export function testSql(config = testConfig()): Sql {
+  return createSql(config.DATABASE_URL, { max: 5 });
+}
+
+export async function temporalClient(config = testConfig()): Promise<Client> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+let runtimeInstalled = false;
+
+/** Runs `body` while a real worker, with the real workflow bundle, polls `taskQueue`. */
+export async function withWorker<T>(
+  options: { config?: Config; taskQueue: string; activities: Activities },
+  body: () => Promise<T>,
+): Promise<T> {
+  const config = options.config ?? testConfig();
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const worker = await createWorker({ config, connection, activities: options.activities, taskQueue: options.taskQueue });
+    return await worker.runUntil(body);
+  } finally {
+    await connection.close();
+  }
+}
