@@ -1,0 +1,96 @@
+/**
+ * The contracts between the pipeline's activities and the outside services they use. Each port has
+ * a real adapter (chosen by configuration in production) and a local one that does real work
+ * offline. Adapters throw ProviderError (activities/provider-error.ts) for provider failures.
+ */
+
+export const PHOTO_LABELS = ['APPROVED', 'REJECT_RELIGIOUS', 'REJECT_NSFW', 'REJECT_INVALID'] as const;
+export type PhotoLabel = (typeof PHOTO_LABELS)[number];
+
+export interface TokenUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface PhotoVerdict {
+  label: PhotoLabel;
+  /** Why, in words a user can act on ("Only one face, please"). */
+  reason: string;
+  usage: TokenUsage;
+  validator: 'groq' | 'local';
+}
+
+export interface PhotoValidator {
+  readonly name: 'groq' | 'local';
+  /** `image` is a normalised JPEG from lib/media/image-intake.ts. */
+  validate(image: Buffer, signal?: AbortSignal): Promise<PhotoVerdict>;
+}
+
+/** The form's answers, used to personalise the video. */
+export interface SubmissionAnswers {
+  gender: string;
+  attribute_love: string;
+  relationship_status: string;
+  vibe: string;
+}
+
+export interface LipsyncInput {
+  jobId: number;
+  /** The normalised portrait on local disk (local adapter) … */
+  portraitPath: string;
+  /** … and a signed URL of it that a remote provider can fetch (http adapter). */
+  portraitUrl: string;
+  answers: SubmissionAnswers;
+  /** Where the generated clip must be written. */
+  outputPath: string;
+}
+
+export interface ActivityProgress {
+  /** Records progress with Temporal; `details` come back as `resumeFrom` on the next attempt. */
+  heartbeat(details?: unknown): void;
+  resumeFrom: unknown;
+  /** Aborted when the activity is cancelled (job cancelled) or times out. */
+  signal: AbortSignal;
+}
+
+export interface LipsyncGenerator {
+  readonly name: 'local' | 'http';
+  generate(input: LipsyncInput, progress: ActivityProgress): Promise<{ predictionId?: string }>;
+}
+
+export interface Storage {
+  readonly backend: 'local' | 's3';
+  putFile(key: string, path: string, contentType: string): Promise<void>;
+  putBuffer(key: string, data: Buffer, contentType: string): Promise<void>;
+  getToFile(key: string, path: string): Promise<void>;
+  getBuffer(key: string): Promise<Buffer>;
+  exists(key: string): Promise<boolean>;
+  /** A URL that lets anyone holding it GET the object until it expires. */
+  signedUrl(key: string, ttlSeconds?: number): Promise<string>;
+}
+
+export interface OtpMessage {
+  /** E.164, e.g. +919876543210. */
+  to: string;
+  text: string;
+}
+
+export interface OtpSender {
+  readonly name: 'console' | 'webhook' | 'twilio';
+  send(message: OtpMessage, signal?: AbortSignal): Promise<{ providerMessageId?: string }>;
+}
+
+export interface VideoDeliveryInput {
+  jobId: number;
+  /** E.164 recipient. */
+  to: string;
+  videoPath: string;
+  videoUrl: string;
+}
+
+export interface VideoDelivery {
+  readonly name: 'outbox' | 'cloud';
+  /** Sends the video once; the delivery activity makes repeated calls for one job impossible. */
+  deliver(input: VideoDeliveryInput, progress: ActivityProgress): Promise<{ messageId: string }>;
+}
