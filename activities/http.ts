@@ -6,7 +6,7 @@ export interface HttpCall {
   url: string;
   method?: string;
   headers?: Record<string, string>;
-  body?: BodyInit;
+  body?: RequestInit["body"];
   timeoutMs?: number;
   signal?: AbortSignal;
 }
