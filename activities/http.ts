@@ -1,5 +1,13 @@
 import { ProviderError, parseRetryAfter } from './provider-error.js';
 
+/** A non-2xx answer, with the verdict of the default rule, for adapters whose providers put their own code in the body. */
+export interface HttpErrorResponse {
+  status: number;
+  body: string;
+  retryable: boolean;
+  retryAfterMs: number | undefined;
+}
+
 export interface HttpCall {
   /** Names the provider in error codes: `${provider}_${status}`, `${provider}_TIMEOUT`, `${provider}_NETWORK`. */
   provider: string;
@@ -9,6 +17,8 @@ export interface HttpCall {
   body?: RequestInit["body"];
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Turns a provider's documented error body into a ProviderError; undefined keeps the default `${provider}_${status}`. */
+  classifyError?: (response: HttpErrorResponse) => ProviderError | undefined;
 }
 
 /**
@@ -33,6 +43,8 @@ export async function httpRequest(call: HttpCall): Promise<Response> {
   const text = await response.text().catch(() => '');
   const retryable = [408, 409, 425, 429].includes(response.status) || response.status >= 500;
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const classified = call.classifyError?.({ status: response.status, body: text, retryable, retryAfterMs });
+  if (classified) throw classified;
   throw new ProviderError(`${call.provider}_${response.status}`, `${call.provider} answered ${response.status}: ${text.slice(0, 300)}`, {
     retryable,
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
