@@ -65,6 +65,8 @@ const envSchema = z.object({
 
   FFMPEG_PATH: optionalText,
   FFPROBE_PATH: optionalText,
+  BRAND_INTRO_PATH: optionalText,
+  BRAND_OUTRO_PATH: optionalText,
 
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   PHONE_ENCRYPTION_KEY: key32.optional(),
