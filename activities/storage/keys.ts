@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Storage keys are made here, never taken from user input. The charset is safe both as a path
+ * segment under MEDIA_ROOT and as an S3 key; anything else (`..`, a leading slash, empty
+ * segments, odd characters) is refused, so a key can never name a file outside the store.
+ */
+
+const KEY_PATTERN = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+const MAX_KEY_LENGTH = 512;
+
+const KIND_PATTERN = /^[a-z][a-z0-9-]*$/;
+const EXT_PATTERN = /^[a-z0-9]{1,8}$/;
+
+export class InvalidStorageKeyError extends Error {
+  override readonly name = 'InvalidStorageKeyError';
+}
+
+export function isValidStorageKey(key: string): boolean {
+  return (
+    key.length <= MAX_KEY_LENGTH &&
+    KEY_PATTERN.test(key) &&
+    key.split('/').every((segment) => segment !== '.' && segment !== '..')
+  );
+}
+
+export function assertValidStorageKey(key: string): string {
+  if (!isValidStorageKey(key)) throw new InvalidStorageKeyError(`invalid storage key ${JSON.stringify(key.slice(0, 80))}`);
+  return key;
+}
+
+/** `jobs/<jobId>/<kind>-<uuid>.<ext>`, e.g. `jobs/42/final-1b4e….mp4`; a fresh key on every call. */
+export function mediaKey(jobId: number, kind: string, ext: string): string {
+  if (!Number.isSafeInteger(jobId) || jobId < 0) throw new InvalidStorageKeyError(`job id must be a whole number, got ${jobId}`);
+  if (!KIND_PATTERN.test(kind)) throw new InvalidStorageKeyError(`media kind must match ${KIND_PATTERN}, got ${JSON.stringify(kind)}`);
+  const extension = ext.replace(/^\./, '').toLowerCase();
+  if (!EXT_PATTERN.test(extension)) throw new InvalidStorageKeyError(`extension must match ${EXT_PATTERN}, got ${JSON.stringify(ext)}`);
+  return `jobs/${jobId}/${kind}-${randomUUID()}.${extension}`;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  m4a: 'audio/mp4',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  json: 'application/json',
+  txt: 'text/plain; charset=utf-8',
+};
+
+/** The Content-Type a key's extension stands for (keys are generated with the right extension). */
+export function contentTypeOf(key: string): string {
+  const ext = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
+  return CONTENT_TYPES[ext] ?? 'application/octet-stream';
+}
