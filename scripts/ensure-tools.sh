@@ -5,6 +5,8 @@
 REELFLOW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_BIN="$REELFLOW_ROOT/.tools/bin"
 TEMPORAL_CLI_VERSION="v1.5.1"
+# MinIO publishes no semver tags for Go; this pseudo-version pins the build tests run against.
+MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
 mkdir -p "$TOOLS_BIN"
 
 say() { printf 'reelflow: %s\n' "$*" >&2; }
@@ -44,6 +46,25 @@ ensure_temporal_cli() {
     TEMPORAL_CLI="$TOOLS_BIN/temporal"
   fi
   export TEMPORAL_CLI
+}
+
+# The S3-compatible server the tests run against: MINIO_BIN, then PATH, then .tools/bin; otherwise
+# build it from the Go module proxy.
+ensure_minio() {
+  if [ -n "${MINIO_BIN:-}" ]; then
+    [ -x "$MINIO_BIN" ] || die "MINIO_BIN=$MINIO_BIN is not an executable file"
+  elif command -v minio >/dev/null 2>&1; then
+    MINIO_BIN="$(command -v minio)"
+  elif [ -x "$TOOLS_BIN/minio" ]; then
+    MINIO_BIN="$TOOLS_BIN/minio"
+  else
+    command -v go >/dev/null 2>&1 || die "no minio found and no Go toolchain to build it; install Go 1.24+ or set MINIO_BIN"
+    say "building MinIO $MINIO_VERSION from the Go module proxy (a few minutes the first time)"
+    CGO_ENABLED=0 GOBIN="$TOOLS_BIN" go install "github.com/minio/minio@$MINIO_VERSION" \
+      || die "building MinIO failed (go install github.com/minio/minio@$MINIO_VERSION)"
+    MINIO_BIN="$TOOLS_BIN/minio"
+  fi
+  export MINIO_BIN
 }
 
 # FFMPEG_PATH or PATH; Debian as root installs the package.

@@ -9,10 +9,12 @@ import { dropDatabase, ensureDatabase } from '../db/ensure-database.js';
 import { migrate } from '../db/migrations.js';
 import { buildWorkflowBundle } from '../worker/workflow-bundle.js';
 import { freePort } from './support/ports.js';
+import { startMinio } from './support/minio.js';
 
 /**
  * The test run's global setup: one Temporal dev server on free ports, one throwaway database, one
- * workflow bundle; then node's test runner over every *.test.ts, each file in its own process.
+ * MinIO server (S3_TEST_* in env), one workflow bundle; then node's test runner over every
+ * *.test.ts, each file in its own process.
  * Prints "N passed, N failed" last.
  */
 
@@ -38,6 +40,8 @@ if (files.length === 0) {
 
 const temporalCli = process.env.TEMPORAL_CLI;
 if (!temporalCli) throw new Error('TEMPORAL_CLI is not set (scripts/test.sh sets it)');
+const minioBin = process.env.MINIO_BIN;
+if (!minioBin) throw new Error('MINIO_BIN is not set (scripts/test.sh sets it)');
 
 const scratch = await mkdtemp(join(tmpdir(), 'reelflow-test-'));
 const baseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/reelflow');
@@ -46,7 +50,7 @@ const databaseUrl = baseUrl.toString();
 
 const started = performance.now();
 const port = await freePort();
-const [environment] = await Promise.all([
+const [environment, , minio] = await Promise.all([
   TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCli },
@@ -61,10 +65,11 @@ const [environment] = await Promise.all([
     const sql = createSql(databaseUrl, { max: 1 });
     await migrate(sql).finally(() => sql.end());
   })(),
+  startMinio({ bin: minioBin, dataDir: join(scratch, 'minio') }),
 ]);
 const bundlePath = await buildWorkflowBundle(join(scratch, 'workflow-bundle.js'));
 await ensureSearchAttributes(environment.connection, 'default');
-console.log(`test run: Temporal on 127.0.0.1:${port}, database ${baseUrl.pathname.slice(1)}, ${files.length} files, setup ${Math.round(performance.now() - started)} ms`);
+console.log(`test run: Temporal on 127.0.0.1:${port}, database ${baseUrl.pathname.slice(1)}, MinIO on ${minio.endpoint}, ${files.length} files, setup ${Math.round(performance.now() - started)} ms`);
 
 const counts = { pass: 0, fail: 0, skipped: 0 };
 const exitCode = await new Promise<number>((done) => {
@@ -83,6 +88,9 @@ const exitCode = await new Promise<number>((done) => {
         TEMPORAL_NAMESPACE: 'default',
         WORKFLOW_BUNDLE_PATH: bundlePath,
         REELFLOW_TEST_SCRATCH: scratch,
+        S3_TEST_ENDPOINT: minio.endpoint,
+        S3_TEST_ACCESS_KEY: minio.accessKey,
+        S3_TEST_SECRET_KEY: minio.secretKey,
       },
     },
   );
@@ -96,6 +104,7 @@ const exitCode = await new Promise<number>((done) => {
 });
 
 await environment.teardown().catch((error: unknown) => console.error(`temporal teardown: ${(error as Error).message}`));
+await minio.stop();
 await dropDatabase(databaseUrl).catch((error: unknown) => console.error(`database teardown: ${(error as Error).message}`));
 await rm(scratch, { recursive: true, force: true });
 
