@@ -1,0 +1,190 @@
+import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+
+export { ffmpeg, type FfmpegCommand };
+
+/** Points fluent-ffmpeg at FFMPEG_PATH / FFPROBE_PATH when set; otherwise it finds them on PATH. */
+export function configureFfmpeg(config: Pick<Config, 'FFMPEG_PATH' | 'FFPROBE_PATH'>): void {
+  if (config.FFMPEG_PATH) ffmpeg.setFfmpegPath(config.FFMPEG_PATH);
+  if (config.FFPROBE_PATH) ffmpeg.setFfprobePath(config.FFPROBE_PATH);
+}
+
+/** ffprobe prints "N/A" or nothing for values it does not know. */
+const maybeNumber = z.preprocess((value) => (value === '' || value === 'N/A' ? undefined : value), z.coerce.number().optional());
+const text = z.coerce.string();
+
+const streamSchema = z.object({
+  codec_type: z.string(),
+  codec_name: text.optional(),
+  profile: text.optional(),
+  width: maybeNumber,
+  height: maybeNumber,
+  pix_fmt: text.optional(),
+  r_frame_rate: text.optional(),
+  time_base: text.optional(),
+  duration: maybeNumber,
+  sample_rate: maybeNumber,
+  channels: maybeNumber,
+  extradata_hash: text.optional(),
+});
+
+const probeSchema = z.object({
+  streams: z.array(streamSchema),
+  format: z.object({ duration: maybeNumber, size: maybeNumber, format_name: text.optional() }),
+});
+
+type ProbedStream = z.infer<typeof streamSchema>;
+
+export interface VideoStreamInfo {
+  codec: string;
+  profile: string;
+  width: number;
+  height: number;
+  pixelFormat: string;
+  /** As ffprobe gives it, e.g. "30/1" or "30000/1001". */
+  frameRate: string;
+  timeBase: string;
+  durationSeconds: number | undefined;
+  /** SPS/PPS: clips whose extradata differ cannot share one mp4 track by stream copy. */
+  extradataHash: string;
+}
+
+export interface AudioStreamInfo {
+  codec: string;
+  profile: string;
+  sampleRate: number;
+  channels: number;
+  extradataHash: string;
+}
+
+export interface MediaProbe {
+  bytes: number;
+  durationSeconds: number;
+  /** The first video stream, if any. */
+  video: VideoStreamInfo | undefined;
+  /** The first audio stream, if any. */
+  audio: AudioStreamInfo | undefined;
+  videoStreams: number;
+  audioStreams: number;
+}
+
+function videoInfo(stream: ProbedStream | undefined): VideoStreamInfo | undefined {
+  if (!stream?.width || !stream.height) return undefined;
+  return {
+    codec: stream.codec_name ?? 'unknown',
+    profile: stream.profile ?? 'unknown',
+    width: stream.width,
+    height: stream.height,
+    pixelFormat: stream.pix_fmt ?? 'unknown',
+    frameRate: stream.r_frame_rate ?? '0/0',
+    timeBase: stream.time_base ?? '0/0',
+    durationSeconds: stream.duration,
+    extradataHash: stream.extradata_hash ?? '',
+  };
+}
+
+function audioInfo(stream: ProbedStream | undefined): AudioStreamInfo | undefined {
+  if (!stream) return undefined;
+  return {
+    codec: stream.codec_name ?? 'unknown',
+    profile: stream.profile ?? 'unknown',
+    sampleRate: stream.sample_rate ?? 0,
+    channels: stream.channels ?? 0,
+    extradataHash: stream.extradata_hash ?? '',
+  };
+}
+
+/** What reelflow needs to know about a media file; rejects when ffprobe cannot read it. */
+export async function probe(path: string): Promise<MediaProbe> {
+  const raw = await new Promise<unknown>((resolve, reject) => {
+    ffmpeg.ffprobe(path, ['-show_data_hash', 'sha256'], (error, data) => (error ? reject(error) : resolve(data)));
+  });
+  const { streams, format } = probeSchema.parse(raw);
+  const videos = streams.filter((stream) => stream.codec_type === 'video');
+  const audios = streams.filter((stream) => stream.codec_type === 'audio');
+  return {
+    bytes: format.size ?? 0,
+    durationSeconds: format.duration ?? 0,
+    video: videoInfo(videos[0]),
+    audio: audioInfo(audios[0]),
+    videoStreams: videos.length,
+    audioStreams: audios.length,
+  };
+}
+
+/** "30000/1001" → 29.97; 0 when unreadable. */
+export function rateValue(rational: string): number {
+  const [numerator, denominator] = rational.split('/').map(Number);
+  if (!numerator || !denominator) return 0;
+  return numerator / denominator;
+}
+
+export interface FfmpegProgress {
+  /** Output time reached, in seconds. */
+  seconds: number;
+  /** 0…1 when the expected output duration is known. */
+  fraction: number | undefined;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Expected output duration: turns ffmpeg's output time into a fraction. */
+  durationSeconds?: number;
+  onProgress?: (progress: FfmpegProgress) => void;
+  /** How long ffmpeg may take to exit after SIGTERM before it gets SIGKILL. */
+  killGraceMs?: number;
+}
+
+const TIME_PATTERN = /time=(-?\d+):(\d+):(\d+(?:\.\d+)?)/;
+
+/**
+ * Runs an ffmpeg command to completion. An abort sends SIGTERM, then SIGKILL after a grace period,
+ * and rejects with the signal's reason only once the process has exited, so nothing outlives it.
+ */
+export function runFfmpeg(command: FfmpegCommand, options: RunOptions = {}): Promise<void> {
+  const { signal, durationSeconds, onProgress, killGraceMs = 2000 } = options;
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let started = false;
+    let abortRequested = false;
+    let escalation: NodeJS.Timeout | undefined;
+
+    const stop = () => {
+      command.kill('SIGTERM');
+      escalation = setTimeout(() => command.kill('SIGKILL'), killGraceMs);
+    };
+    const onAbort = () => {
+      abortRequested = true;
+      if (started) stop();
+    };
+    const settle = (error?: Error) => {
+      clearTimeout(escalation);
+      signal?.removeEventListener('abort', onAbort);
+      if (abortRequested) reject(signal?.reason);
+      else if (error) reject(error);
+      else resolve();
+    };
+
+    command
+      .on('start', () => {
+        started = true;
+        if (abortRequested) stop();
+      })
+      .on('stderr', (line: string) => {
+        if (!onProgress) return;
+        const match = TIME_PATTERN.exec(line);
+        if (!match) return;
+        const seconds = Math.max(0, Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]));
+        const fraction = durationSeconds ? Math.min(1, seconds / durationSeconds) : undefined;
+        onProgress({ seconds, fraction });
+      })
+      .on('error', (error: Error) => settle(error))
+      .on('end', () => settle());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    command.run();
+  });
+}
