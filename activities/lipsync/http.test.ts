@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
+import { startLipsyncApiFake, type LipsyncApiFake } from '../../test/fakes/lipsync-api.js';
+import type { ActivityProgress, LipsyncInput } from '../ports.js';
+import { ProviderError } from '../provider-error.js';
+import { HttpLipsyncGenerator, lipsyncScript } from './http.js';
+
+const TOKEN = 'r8_test_token';
+const MODEL = 'reelflow/lipsync:0123456789abcdef';
+const clip = randomBytes(200_000);
+const scratch = await mkdtemp(join(process.env.REELFLOW_TEST_SCRATCH ?? tmpdir(), 'lipsync-http-'));
+const answers = { gender: 'female', attribute_love: 'Smile', relationship_status: 'Dating', vibe: 'Romance' };
+
+let fake: LipsyncApiFake;
+let generator: HttpLipsyncGenerator;
+let outputs = 0;
+
+function input(): LipsyncInput {
+  outputs += 1;
+  return { jobId: 7, portraitPath: '/unused', portraitUrl: 'https://media.example.test/media/jobs/7/portrait.jpg?signature=abc', answers, outputPath: join(scratch, `clip-${outputs}.mp4`) };
+}
+
+function progress(options: { resumeFrom?: unknown; signal?: AbortSignal } = {}): ActivityProgress & { beats: unknown[] } {
+  const beats: unknown[] = [];
+  return { beats, heartbeat: (details) => void beats.push(details), resumeFrom: options.resumeFrom, signal: options.signal ?? new AbortController().signal };
+}
+
+function providerError(code: string, retryable: boolean, check?: (error: ProviderError) => void) {
+  return (error: unknown) => {
+    assert.ok(error instanceof ProviderError, String(error));
+    assert.equal(error.code, code);
+    assert.equal(error.retryable, retryable);
+    check?.(error);
+    return true;
+  };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A prediction made by an earlier attempt (a crashed worker), straight through the API. */
+async function createdElsewhere(): Promise<string> {
+  const response = await fetch(`${fake.url}/predictions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ version: MODEL, input: { image: 'https://x.test/p.jpg', text: 'hi' } }),
+  });
+  return ((await response.json()) as { id: string }).id;
+}
+
+describe('HTTP lip-sync adapter', () => {
+  before(async () => {
+    fake = await startLipsyncApiFake({ token: TOKEN, clip });
+    generator = new HttpLipsyncGenerator({ apiUrl: `${fake.url}/`, token: TOKEN, model: MODEL, pollIntervalMs: 10, maxPollIntervalMs: 30, requestTimeoutMs: 400, downloadTimeoutMs: 2000 });
+  });
+  after(() => fake.close());
+  beforeEach(() => {
+    for (const list of [fake.creates, fake.polls, fake.cancels, fake.downloads]) list.length = 0;
+    fake.plan = ['starting', 'processing', 'succeeded'];
+  });
+
+  it('creates one prediction, polls it to success and downloads the clip', async () => {
+    const job = input();
+    const run = progress();
+    const { predictionId } = await generator.generate(job, run);
+
+    assert.deepEqual(fake.creates, [{ version: MODEL, input: { image: job.portraitUrl, text: lipsyncScript(answers) } }]);
+    assert.match(fake.creates[0]?.input.text ?? '', /Smile.*Dating.*Romance/);
+    assert.deepEqual(fake.polls, [predictionId, predictionId, predictionId]);
+    assert.ok((await readFile(job.outputPath)).equals(clip));
+    // The id is recorded before the first poll, then again with every poll.
+    assert.deepEqual(run.beats, [
+      { predictionId, status: 'starting' },
+      { predictionId, status: 'starting' },
+      { predictionId, status: 'processing' },
+      { predictionId, status: 'succeeded' },
+    ]);
+  });
+
+  it('fails for good with the provider’s reason when the prediction fails', async () => {
+    fake.plan = ['processing', 'failed'];
+    const job = input();
+    await assert.rejects(
+      generator.generate(job, progress()),
+      providerError('LIPSYNC_PREDICTION_FAILED', false, (error) => assert.match(error.message, /CUDA out of memory/)),
+    );
+    await assert.rejects(readFile(job.outputPath), { code: 'ENOENT' });
+  });
+
+  it('names a prediction canceled or aborted at the provider', async () => {
+    fake.plan = ['canceled'];
+    await assert.rejects(generator.generate(input(), progress()), providerError('LIPSYNC_PREDICTION_CANCELED', false));
+    fake.plan = ['starting', 'aborted'];
+    await assert.rejects(generator.generate(input(), progress()), providerError('LIPSYNC_PREDICTION_ABORTED', false));
+  });
+
+  it('retries a rate-limited create later, honouring retry-after, without creating anything', async () => {
+    fake.script.create.push({ status: 429, body: { title: 'Request was throttled.', detail: 'Expected available in 7 seconds.', status: 429 }, headers: { 'retry-after': '7' } });
+    await assert.rejects(generator.generate(input(), progress()), providerError('LIPSYNC_429', true, (error) => assert.equal(error.retryAfterMs, 7000)));
+    assert.equal(fake.creates.length, 0);
+  });
+
+  it('gives up on a create that hangs, as a retryable timeout', async () => {
+    fake.script.create.push('hang');
+    const started = Date.now();
+    await assert.rejects(generator.generate(input(), progress()), providerError('LIPSYNC_TIMEOUT', true));
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  it('refuses a bad token for good', async () => {
+    const wrong = new HttpLipsyncGenerator({ apiUrl: fake.url, token: 'nope', model: MODEL });
+    await assert.rejects(wrong.generate(input(), progress()), providerError('LIPSYNC_401', false));
+  });
+
+  it('after a 500 while polling, the next attempt resumes the same prediction', async () => {
+    fake.script.poll.push({ status: 500, body: { title: 'Internal server error', detail: 'try again', status: 500 } });
+    const first = progress();
+    await assert.rejects(generator.generate(input(), first), providerError('LIPSYNC_500', true));
+    const [details] = first.beats;
+    assert.equal(fake.creates.length, 1);
+
+    const job = input();
+    const { predictionId } = await generator.generate(job, progress({ resumeFrom: details }));
+    assert.deepEqual(details, { predictionId, status: 'starting' });
+    assert.equal(fake.creates.length, 1);
+    assert.ok((await readFile(job.outputPath)).equals(clip));
+  });
+
+  it('resumes polling a prediction named in resumeFrom without creating one', async () => {
+    const id = await createdElsewhere();
+    fake.creates.length = 0;
+    const job = input();
+    const { predictionId } = await generator.generate(job, progress({ resumeFrom: { predictionId: id, status: 'processing' } }));
+    assert.equal(predictionId, id);
+    assert.equal(fake.creates.length, 0);
+    assert.deepEqual(fake.downloads, [id]);
+  });
+
+  it('a download that breaks leaves no file and is retried', async () => {
+    fake.script.download.push({ status: 503, body: { title: 'unavailable', status: 503 } });
+    const job = input();
+    await assert.rejects(generator.generate(job, progress()), providerError('LIPSYNC_503', true));
+    assert.deepEqual((await readdir(scratch)).filter((name) => name.includes(`clip-${outputs}.`)), []);
+  });
+
+  it('cancels the prediction promptly when the job is cancelled mid-wait', async () => {
+    fake.plan = ['processing'];
+    const slow = new HttpLipsyncGenerator({ apiUrl: fake.url, token: TOKEN, model: MODEL, pollIntervalMs: 30_000 });
+    const controller = new AbortController();
+    const running = slow.generate(input(), progress({ signal: controller.signal }));
+    await until(() => fake.polls.length === 1, 'the first poll');
+    const started = Date.now();
+    controller.abort(new CancelledFailure('CANCELLED'));
+    await assert.rejects(running, CancelledFailure);
+    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+    assert.deepEqual(fake.cancels, [fake.polls[0]]);
+  });
+
+  it('leaves the prediction running when only this attempt stops (worker shutdown)', async () => {
+    fake.plan = ['processing'];
+    const controller = new AbortController();
+    const running = generator.generate(input(), progress({ signal: controller.signal }));
+    await until(() => fake.polls.length === 1, 'the first poll');
+    controller.abort(new CancelledFailure('WORKER_SHUTDOWN'));
+    await assert.rejects(running, CancelledFailure);
+    assert.deepEqual(fake.cancels, []);
+  });
+});
