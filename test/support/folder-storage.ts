@@ -1,0 +1,26 @@
+import { copyFile, mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Storage } from '../../activities/ports.js';
+
+/** The smallest real Storage for activity tests: objects are files under `root`. Not the app's local backend. */
+export function folderStorage(root: string): Storage {
+  const at = (key: string) => join(root, key);
+  return {
+    backend: 'local',
+    async putFile(key, path) {
+      await mkdir(dirname(at(key)), { recursive: true });
+      await copyFile(path, at(key));
+    },
+    async putBuffer(key, data) {
+      await mkdir(dirname(at(key)), { recursive: true });
+      await writeFile(at(key), data);
+    },
+    async getToFile(key, path) {
+      await copyFile(at(key), path);
+    },
+    getBuffer: (key) => readFile(at(key)),
+    exists: (key) => access(at(key)).then(() => true, () => false),
+    signedUrl: async (key) => pathToFileURL(at(key)).toString(),
+  };
+}
