@@ -6,6 +6,8 @@ import { ApiError, STATUS_TYPES } from './lib/errors.js';
 import { createRouter } from './lib/router.js';
 import type { AppDeps, AppOpenAPI } from './lib/types.js';
 import { healthRouter } from './health/health.index.js';
+import { mediaRouter } from './media/media.index.js';
+import { whatsappRouter } from './whatsapp/whatsapp.index.js';
 
 /** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
 export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
@@ -39,6 +41,8 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   });
 
   app.route('/', healthRouter);
+  app.route('/', mediaRouter);
+  app.route('/', whatsappRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,0 +1,74 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorResponses } from '../lib/errors.js';
+
+/** One message status from a WhatsApp Cloud API webhook (entry[].changes[].value.statuses[]). */
+export const StatusUpdateSchema = z.looseObject({
+  id: z.string().min(1),
+  /** sent | delivered | read | failed; other values Meta may add are skipped, not refused. */
+  status: z.string().min(1),
+  timestamp: z.string().regex(/^\d+$/, 'must be Unix seconds'),
+  recipient_id: z.string().optional(),
+  biz_opaque_callback_data: z.string().optional(),
+  errors: z
+    .array(z.looseObject({ code: z.number().int(), title: z.string().optional(), message: z.string().optional() }))
+    .optional(),
+});
+export type StatusUpdate = z.infer<typeof StatusUpdateSchema>;
+
+export const WebhookPayloadSchema = z.looseObject({
+  object: z.string(),
+  entry: z.array(
+    z.looseObject({
+      changes: z.array(
+        z.looseObject({
+          field: z.string().optional(),
+          value: z.looseObject({ statuses: z.array(StatusUpdateSchema).optional() }),
+        }),
+      ),
+    }),
+  ),
+});
+
+export const verifyWebhook = createRoute({
+  method: 'get',
+  path: '/api/v1/whatsapp/webhook',
+  tags: ['WhatsApp'],
+  summary: "Meta's webhook verification handshake",
+  description:
+    'Meta calls this when the webhook is configured: with `hub.mode=subscribe` and `hub.verify_token` equal to WHATSAPP_VERIFY_TOKEN, ' +
+    'the answer is `hub.challenge` as text/plain. Answers 503 when WHATSAPP_VERIFY_TOKEN is not set.',
+  request: {
+    query: z.object({
+      'hub.mode': z.string().optional(),
+      'hub.verify_token': z.string().optional(),
+      'hub.challenge': z.string().min(1),
+    }),
+  },
+  responses: {
+    200: { description: 'The challenge, echoed', content: { 'text/plain': { schema: z.string() } } },
+    ...errorResponses(400, 403, 503),
+  },
+});
+
+export const receiveStatuses = createRoute({
+  method: 'post',
+  path: '/api/v1/whatsapp/webhook',
+  tags: ['WhatsApp'],
+  summary: 'Message status updates (sent, delivered, read, failed) from the WhatsApp Cloud API',
+  description:
+    'The body is a WhatsApp Business Account webhook (`entry[].changes[].value.statuses[]`), signed by Meta with ' +
+    '`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body keyed with WHATSAPP_APP_SECRET>`: 401 when the header ' +
+    'is missing, 403 when it does not match. Each status is recorded once (redeliveries are ignored) and moves the ' +
+    "job's delivery forward, never back (read > delivered > sent). Answers 503 when WHATSAPP_APP_SECRET is not set.",
+  responses: {
+    200: {
+      description: 'Statuses recorded',
+      content: {
+        'application/json': {
+          schema: z.object({ received: z.number().int(), recorded: z.number().int(), duplicates: z.number().int() }).openapi('WhatsAppWebhookReceipt'),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 403, 503),
+  },
+});
