@@ -3,13 +3,15 @@ import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { createTemporalClient } from '../lib/temporal.js';
 import { testConfig, testSql } from '../test/support/harness.js';
+import { createStorage } from '../activities/storage/create-storage.js';
 import { createApp, JSON_BODY_LIMIT, MULTIPART_BODY_LIMIT } from './app.js';
 
 const config = testConfig();
 const sql = testSql(config);
 const temporal = createTemporalClient(config);
 const logger = pino({ level: 'silent' });
-const app = createApp({ config, logger, sql, temporal });
+const storage = createStorage(config);
+const app = createApp({ config, logger, sql, temporal, storage });
 
 after(async () => {
   await sql.end();
@@ -40,7 +42,7 @@ describe('API skeleton', () => {
   it('names Temporal when Temporal is down', async () => {
     const downConfig = testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
     const downTemporal = createTemporalClient(downConfig);
-    const downApp = createApp({ config: downConfig, logger, sql, temporal: downTemporal });
+    const downApp = createApp({ config: downConfig, logger, sql, temporal: downTemporal, storage });
     const response = await downApp.request('/readyz');
     assert.equal(response.status, 503);
     const body = (await response.json()) as { error: string; message: string; statusCode: number };
@@ -52,7 +54,7 @@ describe('API skeleton', () => {
 
   it('names PostgreSQL when PostgreSQL is down', async () => {
     const downSql = testSql(testConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }));
-    const downApp = createApp({ config, logger, sql: downSql, temporal });
+    const downApp = createApp({ config, logger, sql: downSql, temporal, storage });
     const response = await downApp.request('/readyz');
     assert.equal(response.status, 503);
     const body = (await response.json()) as { message: string };

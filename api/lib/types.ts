@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../lib/config.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Sql } from '../../db/client.js';
+import type { Storage } from '../../activities/ports.js';
 
 /** What the API's handlers are given; built once by api/main.ts (or a test). */
 export interface AppDeps {
@@ -10,6 +11,7 @@ export interface AppDeps {
   logger: Logger;
   sql: Sql;
   temporal: Client;
+  storage: Storage;
 }
 
 export interface AppEnv {
