@@ -21,7 +21,7 @@ const INDEXED_VALUE_TYPE = {
  * Registers the search attributes the product uses, leaving existing ones alone. The dev server's
  * `--search-attribute` flag only applies to a new database file, so this runs on every start.
  */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = Object.values(searchAttributes).filter((key) => !known.has(key.name));

@@ -5,7 +5,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import PinoPretty from 'pino-pretty';
 import { loadConfigOrExit } from '../lib/config.js';
-import { ensureSearchAttributes } from '../lib/temporal.js';
 import { createSql, describeServer } from '../db/client.js';
 import { DatabaseUnavailableError, ensureDatabase } from '../db/ensure-database.js';
 import { migrate } from '../db/migrations.js';
@@ -155,10 +154,7 @@ async function main() {
 
   const temporalService = services.find((service) => service.name === 'temporal');
   if (temporalService) launch(temporalService);
-  const connection = await waitForTemporal();
-  const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-  if (added.length) say(`registered search attributes ${added.join(', ')}`);
-  await connection.close();
+  await (await waitForTemporal()).close();
 
   for (const service of services) if (service !== temporalService) launch(service);
   await waitForApi();

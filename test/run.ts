@@ -72,6 +72,7 @@ await ensureSearchAttributes(environment.connection, 'default');
 console.log(`test run: Temporal on 127.0.0.1:${port}, database ${baseUrl.pathname.slice(1)}, MinIO on ${minio.endpoint}, ${files.length} files, setup ${Math.round(performance.now() - started)} ms`);
 
 const counts = { pass: 0, fail: 0, skipped: 0 };
+let summary = '';
 const exitCode = await new Promise<number>((done) => {
   const child = spawn(
     process.execPath,
@@ -96,9 +97,7 @@ const exitCode = await new Promise<number>((done) => {
   );
   child.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
-    for (const match of chunk.toString().matchAll(/^ℹ (pass|fail|skipped) (\d+)$/gm)) {
-      counts[match[1] as keyof typeof counts] = Number(match[2]);
-    }
+    summary += chunk.toString();
   });
   child.on('exit', (code) => done(code ?? 1));
 });
@@ -108,5 +107,9 @@ await minio.stop();
 await dropDatabase(databaseUrl).catch((error: unknown) => console.error(`database teardown: ${(error as Error).message}`));
 await rm(scratch, { recursive: true, force: true });
 
+// Parsed from the whole output: a chunk may end mid-line.
+for (const match of summary.matchAll(/^ℹ (pass|fail|skipped) (\d+)$/gm)) {
+  counts[match[1] as keyof typeof counts] = Number(match[2]);
+}
 console.log(`\n${counts.pass} passed, ${counts.fail} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
 process.exit(exitCode === 0 && counts.fail === 0 ? 0 : 1);

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
+import { ensureSearchAttributes } from '../lib/temporal.js';
 import { createSql } from '../db/client.js';
 import { createActivities } from '../activities/index.js';
 import { createWorker } from './create-worker.js';
@@ -34,6 +35,11 @@ const sql = createSql(config.DATABASE_URL);
 const connection = await connect();
 if (connection) {
   try {
+    // Idempotent; a namespace whose attributes are managed elsewhere only earns a warning.
+    await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE).then(
+      (added) => added.length > 0 && logger.info({ added }, 'registered search attributes'),
+      (error: Error) => logger.warn({ reason: error.message }, 'could not register search attributes'),
+    );
     const worker = await createWorker({ config, connection, identity, activities: createActivities({ sql, workerIdentity: identity }) });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, identity }, 'worker started');
     await worker.run();

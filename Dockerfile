@@ -1,0 +1,14 @@
+# One image for the API and the worker (docker-compose.yml picks the command).
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+# The worker loads this prebuilt bundle instead of bundling workflows at start.
+RUN npx tsx worker/build-bundle.ts dist/workflow-bundle.js
+ENV NODE_ENV=production
+USER node
+CMD ["node", "--import", "tsx", "api/main.ts"]
