@@ -81,16 +81,29 @@ export interface OtpSender {
   send(message: OtpMessage, signal?: AbortSignal): Promise<{ providerMessageId?: string }>;
 }
 
-export interface VideoDeliveryInput {
+/** What the video message carries: an uploaded WhatsApp media id, or a link the provider fetches. */
+export type VideoSource = { mediaId: string } | { url: string };
+
+export interface VideoMessage {
+  /** Sent back by the provider with every status (biz_opaque_callback_data), so a lost reply can be recognised. */
   jobId: number;
   /** E.164 recipient. */
   to: string;
-  videoPath: string;
-  videoUrl: string;
+  video: VideoSource;
 }
 
+/**
+ * Sends the finished video. Two steps so that the delivery activity can persist the media id
+ * before sending and the message id right after; it alone guarantees one message per job.
+ */
 export interface VideoDelivery {
   readonly name: 'outbox' | 'cloud';
-  /** Sends the video once; the delivery activity makes repeated calls for one job impossible. */
-  deliver(input: VideoDeliveryInput, progress: ActivityProgress): Promise<{ messageId: string }>;
+  /** Uploads the file when the provider sends by media id (cloud); absent when it sends by link (outbox). */
+  uploadMedia?(videoPath: string, signal?: AbortSignal): Promise<{ mediaId: string }>;
+  send(message: VideoMessage, signal?: AbortSignal): Promise<{ messageId: string }>;
+  /**
+   * True when repeating a send whose outcome is unknown cannot produce a second message (the
+   * outbox keeps one row per job). The Cloud API has no idempotency key, so it is false there.
+   */
+  readonly repeatableSend: boolean;
 }
