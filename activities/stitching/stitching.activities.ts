@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { Config } from '../../lib/config.js';
+import { configureFfmpeg } from '../../lib/media/ffmpeg.js';
+import type { Storage } from '../ports.js';
+import { activityProgress } from '../progress.js';
+import { toActivityFailure } from '../provider-error.js';
+import { ensureBrandClips } from './brand-clips.js';
+import { stitchClips, type StitchStrategy } from './stitch.js';
+
+export interface StitchVideoInput {
+  jobId: number;
+  clipKey: string;
+}
+
+export interface StitchedVideo {
+  videoKey: string;
+  thumbnailKey: string;
+  strategy: StitchStrategy;
+  bytes: number;
+  durationSeconds: number;
+  width: number;
+  height: number;
+}
+
+export interface StitchingDeps {
+  storage: Storage;
+  config: Pick<Config, 'MEDIA_ROOT' | 'BRAND_INTRO_PATH' | 'BRAND_OUTRO_PATH' | 'FFMPEG_PATH' | 'FFPROBE_PATH'>;
+  /** Parent of each attempt's scratch folder; the OS temp dir unless given. */
+  tempRoot?: string;
+}
+
+export function createStitchingActivities(deps: StitchingDeps) {
+  configureFfmpeg(deps.config);
+  return {
+    /** intro + lip-sync clip + outro → a WhatsApp-ready mp4 and its thumbnail in storage. New keys per attempt. */
+    async stitchVideo(input: StitchVideoInput): Promise<StitchedVideo> {
+      const progress = activityProgress();
+      const workDir = await mkdtemp(join(deps.tempRoot ?? tmpdir(), `reelflow-stitch-${input.jobId}-`));
+      try {
+        const brand = await ensureBrandClips(deps.config);
+        const clipPath = join(workDir, 'lipsync.mp4');
+        await deps.storage.getToFile(input.clipKey, clipPath);
+        progress.signal.throwIfAborted();
+        const outputPath = join(workDir, 'video.mp4');
+        const thumbnailPath = join(workDir, 'thumbnail.jpg');
+        const result = await stitchClips({
+          inputs: [brand.introPath, clipPath, brand.outroPath],
+          referenceIndex: 1,
+          outputPath,
+          thumbnailPath,
+          workDir,
+          signal: progress.signal,
+          onProgress: (stage) => progress.heartbeat(stage),
+        });
+        const id = randomUUID();
+        const videoKey = `jobs/${input.jobId}/video-${id}.mp4`;
+        const thumbnailKey = `jobs/${input.jobId}/thumbnail-${id}.jpg`;
+        await deps.storage.putFile(videoKey, outputPath, 'video/mp4');
+        await deps.storage.putFile(thumbnailKey, thumbnailPath, 'image/jpeg');
+        Context.current().log.info('video stitched', {
+          jobId: input.jobId,
+          strategy: result.strategy,
+          blockers: result.blockers,
+          bytes: result.bytes,
+          durationSeconds: result.durationSeconds,
+        });
+        return {
+          videoKey,
+          thumbnailKey,
+          strategy: result.strategy,
+          bytes: result.bytes,
+          durationSeconds: result.durationSeconds,
+          width: result.width,
+          height: result.height,
+        };
+      } catch (error) {
+        throw toActivityFailure(error);
+      } finally {
+        await rm(workDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export type StitchingActivities = ReturnType<typeof createStitchingActivities>;
