@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { createTemporalClient } from '../lib/temporal.js';
 import { testConfig, testSql } from '../test/support/harness.js';
 import { createStorage } from '../activities/storage/create-storage.js';
+import { createLocalPhotoValidator } from '../activities/photo-validation/local-validator.js';
 import { createApp, JSON_BODY_LIMIT, MULTIPART_BODY_LIMIT } from './app.js';
 
 const config = testConfig();
@@ -11,7 +12,7 @@ const sql = testSql(config);
 const temporal = createTemporalClient(config);
 const logger = pino({ level: 'silent' });
 const storage = createStorage(config);
-const app = createApp({ config, logger, sql, temporal, storage });
+const app = createApp({ config, logger, sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
 
 after(async () => {
   await sql.end();
@@ -42,7 +43,7 @@ describe('API skeleton', () => {
   it('names Temporal when Temporal is down', async () => {
     const downConfig = testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
     const downTemporal = createTemporalClient(downConfig);
-    const downApp = createApp({ config: downConfig, logger, sql, temporal: downTemporal, storage });
+    const downApp = createApp({ config: downConfig, logger, sql, temporal: downTemporal, storage, photoValidator: createLocalPhotoValidator() });
     const response = await downApp.request('/readyz');
     assert.equal(response.status, 503);
     const body = (await response.json()) as { error: string; message: string; statusCode: number };
@@ -54,7 +55,7 @@ describe('API skeleton', () => {
 
   it('names PostgreSQL when PostgreSQL is down', async () => {
     const downSql = testSql(testConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }));
-    const downApp = createApp({ config, logger, sql: downSql, temporal, storage });
+    const downApp = createApp({ config, logger, sql: downSql, temporal, storage, photoValidator: createLocalPhotoValidator() });
     const response = await downApp.request('/readyz');
     assert.equal(response.status, 503);
     const body = (await response.json()) as { message: string };

@@ -8,6 +8,7 @@ import type { AppDeps, AppOpenAPI } from './lib/types.js';
 import { healthRouter } from './health/health.index.js';
 import { mediaRouter } from './media/media.index.js';
 import { whatsappRouter } from './whatsapp/whatsapp.index.js';
+import { photoValidationRouter } from './photo-validation/photo-validation.index.js';
 
 /** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
 export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.route('/', healthRouter);
   app.route('/', mediaRouter);
   app.route('/', whatsappRouter);
+  app.route('/', photoValidationRouter);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

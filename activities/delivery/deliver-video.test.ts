@@ -17,6 +17,7 @@ import { testConfig, testSql } from '../../test/support/harness.js';
 import { ProviderError } from '../provider-error.js';
 import type { VideoDelivery } from '../ports.js';
 import { LocalStorage } from '../storage/local.js';
+import { createLocalPhotoValidator } from '../photo-validation/local-validator.js';
 import { mediaKey } from '../storage/keys.js';
 import { createDeliveryActivities, type DeliveredVideo } from './deliver-video.js';
 import { createVideoDelivery } from './index.js';
@@ -43,7 +44,7 @@ before(async () => {
   const scratch = await mkdtemp(join(process.env.REELFLOW_TEST_SCRATCH ?? tmpdir(), 'deliver-video-'));
   storage = new LocalStorage({ root: join(scratch, 'media'), publicBaseUrl: 'http://localhost:8000', signingKey: Buffer.alloc(32, 1), defaultTtlSeconds: 3600 });
   tempRoot = await mkdtemp(join(scratch, 'temp-'));
-  const app = createApp({ config, logger: pino({ level: 'silent' }), sql, temporal, storage });
+  const app = createApp({ config, logger: pino({ level: 'silent' }), sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
   api = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((resolve) => api.once('listening', resolve));
   webhookUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/api/v1/whatsapp/webhook`;
