@@ -28,7 +28,7 @@ export interface StitchProgress {
 
 export interface StitchOptions {
   inputs: readonly string[];
-  /** The input whose size and frame rate a re-encode keeps, and whose middle frame is the thumbnail. */
+  /** The input whose size and frame rate a re-encode keeps, and which the thumbnail shows. */
   referenceIndex: number;
   outputPath: string;
   thumbnailPath: string;
@@ -141,10 +141,13 @@ async function encode(options: StitchOptions, probes: readonly MediaProbe[], tot
   });
 }
 
+/** How far into the reference clip the thumbnail is taken (at most its middle): seeking decodes every frame since the last keyframe, so early is cheap. */
+const THUMBNAIL_OFFSET_SECONDS = 1;
+
 async function thumbnail(options: StitchOptions, probes: readonly MediaProbe[]): Promise<void> {
   const before = probes.slice(0, options.referenceIndex).reduce((sum, media) => sum + clipSeconds(media), 0);
   const reference = probes[options.referenceIndex];
-  const at = before + (reference ? clipSeconds(reference) / 2 : 0);
+  const at = before + (reference ? Math.min(THUMBNAIL_OFFSET_SECONDS, clipSeconds(reference) / 2) : 0);
   const command = ffmpeg()
     .input(options.outputPath)
     .inputOptions(['-ss', at.toFixed(3)])
