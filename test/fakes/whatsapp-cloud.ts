@@ -77,6 +77,7 @@ export async function startWhatsAppCloudFake(options: WhatsAppCloudFakeOptions) 
   const templates = options.approvedTemplates ?? ['closeup_video_ready'];
   const webhookResults: number[] = [];
   const pending = new Set<Promise<unknown>>();
+  const closing = new AbortController();
 
   const answer = (response: ServerResponse, scripted: GraphAnswer) => {
     if (scripted !== 'hang') sendJson(response, scripted.status, scripted.body, scripted.headers);
@@ -179,7 +180,10 @@ export async function startWhatsAppCloudFake(options: WhatsAppCloudFakeOptions) 
         pending.add(emitted);
         void emitted.finally(() => pending.delete(emitted));
       }
-      if (settings.sendDelayMs > 0) await sleep(settings.sendDelayMs);
+      if (settings.sendDelayMs > 0) {
+        const finished = await sleep(settings.sendDelayMs, true, { signal: closing.signal }).catch(() => false);
+        if (!finished) return;
+      }
       return sendJson(response, 200, {
         messaging_product: 'whatsapp',
         contacts: [{ input: body.to, wa_id: body.to.replace(/\D/g, '') }],
@@ -200,6 +204,7 @@ export async function startWhatsAppCloudFake(options: WhatsAppCloudFakeOptions) 
     /** Waits for the status webhooks the fake has started sending. */
     settled: () => Promise.allSettled([...pending]),
     close: async () => {
+      closing.abort();
       await Promise.allSettled([...pending]);
       await server.close();
     },
