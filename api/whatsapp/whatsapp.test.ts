@@ -3,6 +3,8 @@ import { createHmac } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { claimSend, ensureDelivery, saveMessageId } from '../../db/deliveries.js';
+import { createStorage } from '../../activities/storage/create-storage.js';
+import { createLocalPhotoValidator } from '../../activities/photo-validation/local-validator.js';
 import { createTemporalClient } from '../../lib/temporal.js';
 import { testConfig, testSql } from '../../test/support/harness.js';
 import { createApp } from '../app.js';
@@ -16,7 +18,8 @@ const sql = testSql(config);
 const temporal = createTemporalClient(config);
 const logLines: string[] = [];
 const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
-const app = createApp({ config, logger, sql, temporal });
+const storage = createStorage(config);
+const app = createApp({ config, logger, sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
 
 after(async () => {
   await sql.end();
@@ -84,7 +87,7 @@ describe('WhatsApp webhook verification (GET)', () => {
   });
 
   it('answers 503 naming the variable when no verify token is configured', async () => {
-    const bare = createApp({ config: testConfig({ WHATSAPP_PROVIDER: 'outbox' }), logger, sql, temporal });
+    const bare = createApp({ config: testConfig({ WHATSAPP_PROVIDER: 'outbox' }), logger, sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
     const response = await verify('hub.mode=subscribe&hub.verify_token=anything&hub.challenge=1', bare);
     assert.equal(response.status, 503);
     assert.match(String((await errorBody(response)).message), /WHATSAPP_VERIFY_TOKEN/);
@@ -170,7 +173,7 @@ describe('WhatsApp status webhook (POST)', () => {
   });
 
   it('answers 503 when no app secret is configured, so unsigned events are never trusted', async () => {
-    const bare = createApp({ config: testConfig({ WHATSAPP_PROVIDER: 'outbox' }), logger, sql, temporal });
+    const bare = createApp({ config: testConfig({ WHATSAPP_PROVIDER: 'outbox' }), logger, sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
     const body = statusesBody([status('wamid.x', 'read', 1)]);
     const response = await post(body, 'sha256=00', bare);
     assert.equal(response.status, 503);
