@@ -27,13 +27,9 @@ export interface PhotoValidator {
   validate(image: Buffer, signal?: AbortSignal): Promise<PhotoVerdict>;
 }
 
-/** The form's answers, used to personalise the video. */
-export interface SubmissionAnswers {
-  gender: string;
-  attribute_love: string;
-  relationship_status: string;
-  vibe: string;
-}
+import type { SubmissionAnswers } from '../workflows/closeup/contract.js';
+
+export type { SubmissionAnswers };
 
 export interface LipsyncInput {
   jobId: number;

@@ -9,6 +9,9 @@ import { healthRouter } from './health/health.index.js';
 import { mediaRouter } from './media/media.index.js';
 import { whatsappRouter } from './whatsapp/whatsapp.index.js';
 import { photoValidationRouter } from './photo-validation/photo-validation.index.js';
+import { videoRouter } from './video/video.index.js';
+import { authRouter } from './auth/auth.index.js';
+import { adminRouter } from './admin/admin.index.js';
 
 /** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
 export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
@@ -45,7 +48,11 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.route('/', mediaRouter);
   app.route('/', whatsappRouter);
   app.route('/', photoValidationRouter);
+  app.route('/', videoRouter);
+  app.route('/', authRouter);
+  app.route('/', adminRouter);
 
+  app.openAPIRegistry.registerComponent('securitySchemes', 'AdminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

@@ -1,6 +1,8 @@
 import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
+/** The handle inside `sql.begin(async (tx) => …)`. */
+export type Tx = postgres.TransactionSql;
 
 /** One pool per process. Dates come back as Date objects; bigint ids as JS numbers (job ids stay far below 2^53). */
 export function createSql(databaseUrl: string, options: { max?: number } = {}): Sql {

@@ -73,7 +73,8 @@ const envSchema = z.object({
   PHONE_HASH_KEY: key32.optional(),
   MEDIA_SIGNING_KEY: key32.optional(),
 
-  OTP_EXPIRY_MINUTES: positiveInt.default(10),
+  // Fractions allowed (0.05 = 3 s) so tests can watch a code expire.
+  OTP_EXPIRY_MINUTES: z.coerce.number({ error: 'must be a number' }).positive('must be positive').default(10),
   OTP_MAX_ATTEMPTS: positiveInt.default(3),
   OTP_RESEND_COOLDOWN_SECONDS: positiveInt.default(60),
   OTP_MAX_SENDS_PER_HOUR: positiveInt.default(5),

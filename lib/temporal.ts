@@ -1,15 +1,11 @@
 import { Connection, Client } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import type { Config } from './config.js';
 
-/** Typed search attributes that make jobs findable in the Temporal Web UI. */
-export const searchAttributes = {
-  jobId: defineSearchAttributeKey('ReelflowJobId', SearchAttributeType.INT),
-  status: defineSearchAttributeKey('ReelflowStatus', SearchAttributeType.KEYWORD),
-  stage: defineSearchAttributeKey('ReelflowStage', SearchAttributeType.KEYWORD),
-  pipeline: defineSearchAttributeKey('ReelflowPipeline', SearchAttributeType.KEYWORD),
-} as const;
+import { searchAttributes } from '../workflows/search-attributes.js';
+
+export { searchAttributes };
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 const INDEXED_VALUE_TYPE = {

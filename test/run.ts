@@ -89,6 +89,7 @@ const exitCode = await new Promise<number>((done) => {
         TEMPORAL_NAMESPACE: 'default',
         WORKFLOW_BUNDLE_PATH: bundlePath,
         REELFLOW_TEST_SCRATCH: scratch,
+        MEDIA_ROOT: join(scratch, 'media'),
         S3_TEST_ENDPOINT: minio.endpoint,
         S3_TEST_ACCESS_KEY: minio.accessKey,
         S3_TEST_SECRET_KEY: minio.secretKey,

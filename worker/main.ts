@@ -6,6 +6,7 @@ import { createLogger } from '../lib/logger.js';
 import { ensureSearchAttributes } from '../lib/temporal.js';
 import { createSql } from '../db/client.js';
 import { createActivities } from '../activities/index.js';
+import { createProviders, describeProviders } from '../activities/providers.js';
 import { createWorker } from './create-worker.js';
 import { sdkLoggerFrom } from './sdk-logger.js';
 
@@ -40,8 +41,10 @@ if (connection) {
       (added) => added.length > 0 && logger.info({ added }, 'registered search attributes'),
       (error: Error) => logger.warn({ reason: error.message }, 'could not register search attributes'),
     );
-    const worker = await createWorker({ config, connection, identity, activities: createActivities({ sql, workerIdentity: identity }) });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, identity }, 'worker started');
+    const providers = createProviders(config, { sql, logger });
+    const activities = createActivities({ sql, config, logger, providers, workerIdentity: identity });
+    const worker = await createWorker({ config, connection, identity, activities });
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, identity, providers: describeProviders(providers) }, 'worker started');
     await worker.run();
     logger.info('worker stopped');
   } catch (error) {

@@ -1,1 +1,3 @@
 export { selfTestWorkflow } from './self-test.js';
+export { closeupSubmissionWorkflow } from './closeup/submission.js';
+export { closeupDeliveryWorkflow } from './closeup/delivery.js';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { createActivities } from '../activities/index.js';
-import { temporalClient, testConfig, testSql, uniqueTaskQueue, withWorker } from '../test/support/harness.js';
+import { temporalClient, testActivities, testConfig, testSql, uniqueTaskQueue, withWorker } from '../test/support/harness.js';
 import { selfTestWorkflow } from './self-test.js';
 
 describe('self-test workflow', () => {
@@ -14,7 +13,7 @@ describe('self-test workflow', () => {
     const client = await temporalClient(config);
     const taskQueue = uniqueTaskQueue('self-test');
     const id = randomUUID();
-    const result = await withWorker({ taskQueue, activities: createActivities({ sql, workerIdentity: 'worker-under-test' }) }, async () => {
+    const result = await withWorker({ taskQueue, activities: testActivities({ sql }).activities }, async () => {
       const handle = await client.workflow.start(selfTestWorkflow, { taskQueue, workflowId: `self-test-${id}`, args: [{ id, requestedAt: new Date().toISOString() }] });
       return { output: await handle.result(), runId: handle.firstExecutionRunId };
     });
@@ -22,7 +21,7 @@ describe('self-test workflow', () => {
 
     assert.equal(result.output.id, id);
     const [row] = await sql`select worker_identity, workflow_run_id from self_tests where id = ${id}`;
-    assert.equal(row?.worker_identity, 'worker-under-test');
+    assert.equal(row?.worker_identity, 'test-worker');
     assert.equal(row?.workflow_run_id, result.runId);
   });
 });

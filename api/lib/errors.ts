@@ -20,6 +20,8 @@ export class ApiError extends Error {
     readonly type: string,
     message: string,
     readonly details?: unknown,
+    /** Top-level fields a documented contract names (e.g. `attempts_left`), besides the shape's own. */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -27,6 +29,7 @@ export class ApiError extends Error {
 
   toBody(): ErrorBody {
     return {
+      ...this.extra,
       error: this.type,
       message: this.message,
       statusCode: this.statusCode,

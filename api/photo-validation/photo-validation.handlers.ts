@@ -1,34 +1,17 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ProviderError } from '../../activities/provider-error.js';
-import { intakePhoto, PhotoIntakeError, type IntakePhoto, type PhotoIntakeCode } from '../../lib/media/image-intake.js';
 import type { PhotoVerdict } from '../../activities/ports.js';
-import { ApiError, STATUS_TYPES } from '../lib/errors.js';
+import { ApiError } from '../lib/errors.js';
+import { acceptPhoto } from '../lib/photo-upload.js';
 import type { AppEnv } from '../lib/types.js';
 import type { checkPhoto as checkPhotoRoute } from './photo-validation.routes.js';
-
-/** 413 for size, 415 for what is not a JPEG/PNG/WebP, 422 for a photo of the right type that cannot be used. */
-const INTAKE_STATUS: Record<PhotoIntakeCode, ContentfulStatusCode> = {
-  PHOTO_TOO_LARGE: 413,
-  PHOTO_UNSUPPORTED_TYPE: 415,
-  PHOTO_CORRUPT: 422,
-  PHOTO_TOO_MANY_PIXELS: 422,
-  PHOTO_EMPTY: 422,
-};
 
 /** When the provider gives no retry-after. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export const checkPhoto: RouteHandler<typeof checkPhotoRoute, AppEnv> = async (c) => {
   const { photo } = c.req.valid('form');
-  let intake: IntakePhoto;
-  try {
-    intake = await intakePhoto(photo);
-  } catch (error) {
-    if (!(error instanceof PhotoIntakeError)) throw error;
-    const status = INTAKE_STATUS[error.code];
-    throw new ApiError(status, STATUS_TYPES[status] ?? 'Error', error.message, { code: error.code });
-  }
+  const intake = await acceptPhoto(photo);
 
   let verdict: PhotoVerdict;
   try {

@@ -4,11 +4,21 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createSql, type Sql } from '../../db/client.js';
 import { createWorker } from '../../worker/create-worker.js';
-import type { Activities } from '../../activities/index.js';
+import { pino, type Logger } from 'pino';
+import { createActivities, type Activities } from '../../activities/index.js';
+import { createProviders, type Providers } from '../../activities/providers.js';
 
 /** Config as a test process sees it: the run's Temporal server and database (see test/run.ts). */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ ...process.env, ...overrides });
+}
+
+/** The real activities with the configured (local) providers; tests swap single providers for fakes. */
+export function testActivities(options: { sql: Sql; config?: Config; providers?: Partial<Providers>; logger?: Logger }): { activities: Activities; providers: Providers } {
+  const config = options.config ?? testConfig();
+  const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const providers = { ...createProviders(config, { sql: options.sql, logger }), ...options.providers };
+  return { activities: createActivities({ sql: options.sql, config, logger, providers, workerIdentity: 'test-worker' }), providers };
 }
 
 export function uniqueTaskQueue(name: string): string {

@@ -1,0 +1,51 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Sql } from '../../db/client.js';
+import { decryptPhone, type PhoneKeys } from '../../lib/phone-crypto.js';
+import { generateOtpCode, hashOtp } from '../../lib/secrets.js';
+import type { OtpSender } from '../ports.js';
+import { toActivityFailure } from '../provider-error.js';
+
+export interface OtpActivityDeps {
+  sql: Sql;
+  sender: OtpSender;
+  phoneKeys: PhoneKeys;
+  otpExpiryMinutes: number;
+}
+
+export function otpText(code: string, expiryMinutes: number): string {
+  return `${code} is your Close-Up verification code. It expires in ${expiryMinutes >= 1 ? `${Math.round(expiryMinutes)} minutes` : `${Math.round(expiryMinutes * 60)} seconds`}. Never share it.`;
+}
+
+export function createOtpActivities(deps: OtpActivityDeps) {
+  return {
+    /**
+     * Fills a reserved OTP row with a fresh code and texts it. The code exists only here and in the
+     * message: the database keeps its hash, the workflow history never sees it. A retry after a
+     * crash mid-send makes a new code (the old one stops matching), never a second copy of one.
+     */
+    async sendOtp(request: { jobId: number; otpId: number }): Promise<{ sent: boolean }> {
+      const [otp] = await deps.sql<{ sent_at: Date | null; superseded_at: Date | null; used_at: Date | null; phone_encrypted: Buffer }[]>`
+        select o.sent_at, o.superseded_at, o.used_at, u.phone_encrypted
+        from user_otp o join users u on u.id = o.user_id
+        where o.id = ${request.otpId} and o.job_id = ${request.jobId}`;
+      if (!otp) throw ApplicationFailure.nonRetryable(`OTP ${request.otpId} of job ${request.jobId} does not exist`, 'OTP_NOT_FOUND');
+      if (otp.superseded_at || otp.used_at) return { sent: false };
+      if (otp.sent_at) return { sent: true };
+
+      const code = generateOtpCode();
+      await deps.sql`
+        update user_otp set code_hash = ${hashOtp(code, request.otpId, request.jobId)},
+               expires_at = now() + ${Math.round(deps.otpExpiryMinutes * 60_000)} * interval '1 millisecond'
+        where id = ${request.otpId}`;
+      try {
+        await deps.sender.send({ to: decryptPhone(deps.phoneKeys, otp.phone_encrypted), text: otpText(code, deps.otpExpiryMinutes) });
+      } catch (error) {
+        throw toActivityFailure(error);
+      }
+      await deps.sql`update user_otp set sent_at = now() where id = ${request.otpId}`;
+      return { sent: true };
+    },
+  };
+}
+
+export type OtpActivities = ReturnType<typeof createOtpActivities>;

@@ -1,0 +1,40 @@
+import type { Sql } from '../db/client.js';
+import type { Config } from '../lib/config.js';
+import type { Logger } from '../lib/logger.js';
+import { createVideoDelivery } from './delivery/index.js';
+import { createHttpLipsyncGenerator } from './lipsync/http.js';
+import { createLocalLipsyncGenerator } from './lipsync/local.js';
+import { createOtpSender } from './otp-sender/index.js';
+import { createPhotoValidator } from './photo-validation/create-photo-validator.js';
+import type { LipsyncGenerator, OtpSender, PhotoValidator, Storage, VideoDelivery } from './ports.js';
+import { createStorage } from './storage/create-storage.js';
+
+export interface Providers {
+  storage: Storage;
+  photoValidator: PhotoValidator;
+  lipsync: LipsyncGenerator;
+  otpSender: OtpSender;
+  delivery: VideoDelivery;
+}
+
+/** The adapters configuration names: real services in production, local ones that do real work offline otherwise. */
+export function createProviders(config: Config, deps: { sql: Sql; logger: Logger }): Providers {
+  return {
+    storage: createStorage(config),
+    photoValidator: createPhotoValidator(config),
+    lipsync: config.LIPSYNC_PROVIDER === 'http' ? createHttpLipsyncGenerator(config) : createLocalLipsyncGenerator(config),
+    otpSender: createOtpSender(config, deps.logger),
+    delivery: createVideoDelivery(config, deps),
+  };
+}
+
+/** One line for the startup log: which adapter serves each port. */
+export function describeProviders(providers: Providers): Record<string, string> {
+  return {
+    storage: providers.storage.backend,
+    photoValidator: providers.photoValidator.name,
+    lipsync: providers.lipsync.name,
+    otpSender: providers.otpSender.name,
+    delivery: providers.delivery.name,
+  };
+}

@@ -1,0 +1,66 @@
+import { z } from '@hono/zod-openapi';
+import { hashTrackingToken, constantTimeEquals } from '../../lib/secrets.js';
+import { toIst } from '../../lib/time.js';
+import { JOB_STATUSES, type JobStatus } from '../../workflows/closeup/contract.js';
+import { ApiError } from '../lib/errors.js';
+import type { AppDeps } from '../lib/types.js';
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['sent', 'failed', 'otp_expired'];
+
+export const JobViewSchema = z
+  .object({
+    job_id: z.number().int(),
+    status: z.enum(JOB_STATUSES),
+    created_at: z.string().openapi({ example: '2026-01-08T14:30:00+05:30' }),
+    updated_at: z.string(),
+    retry_count: z.number().int(),
+    failed_stage: z.string().nullable(),
+    last_error_code: z.string().nullable(),
+    video_url: z.string().nullable().openapi({ description: 'Signed, expiring link to the final video once it is uploaded' }),
+    thumbnail_url: z.string().nullable(),
+    timeline: z.array(
+      z.object({
+        status: z.string(),
+        at: z.string().openapi({ example: '2026-01-08T14:31:02+05:30' }),
+        detail: z.record(z.string(), z.unknown()).nullable(),
+      }),
+    ),
+  })
+  .openapi('JobView');
+
+export type JobView = z.infer<typeof JobViewSchema>;
+
+/**
+ * A job as its submitter may see it. Job ids are sequential, so the tracking token is required;
+ * a wrong token and an unknown job answer alike.
+ */
+export async function loadJobView(deps: AppDeps, jobId: number, trackingToken: string | undefined): Promise<JobView> {
+  if (!trackingToken) {
+    throw new ApiError(401, 'Unauthorized', 'A tracking_token (query parameter) or X-Tracking-Token header is required.');
+  }
+  const [job] = await deps.sql<
+    { id: number; status: JobStatus; tracking_token_hash: Buffer; created_at: Date; updated_at: Date; retry_count: number; failed_stage: string | null; last_error_code: string | null }[]
+  >`select id, status, tracking_token_hash, created_at, updated_at, retry_count, failed_stage, last_error_code from video_jobs where id = ${jobId}`;
+  if (!job || !constantTimeEquals(hashTrackingToken(trackingToken), job.tracking_token_hash)) {
+    throw new ApiError(404, 'NotFound', `No job ${jobId} for this tracking token.`);
+  }
+  const [events, assets] = await Promise.all([
+    deps.sql<{ status: string; detail: Record<string, unknown> | null; created_at: Date }[]>`
+      select status, detail, created_at from video_job_events where job_id = ${jobId} order by id`,
+    deps.sql<{ kind: string; storage_key: string }[]>`select kind, storage_key from video_assets where job_id = ${jobId} and kind in ('video', 'thumbnail')`,
+  ]);
+  const keyOf = (kind: string) => assets.find((asset) => asset.kind === kind)?.storage_key;
+  const signed = async (key: string | undefined) => (key ? deps.storage.signedUrl(key, deps.config.MEDIA_URL_TTL_SECONDS) : null);
+  return {
+    job_id: job.id,
+    status: job.status,
+    created_at: toIst(job.created_at),
+    updated_at: toIst(job.updated_at),
+    retry_count: job.retry_count,
+    failed_stage: job.failed_stage,
+    last_error_code: job.last_error_code,
+    video_url: await signed(keyOf('video')),
+    thumbnail_url: await signed(keyOf('thumbnail')),
+    timeline: events.map((event) => ({ status: event.status, at: toIst(event.created_at), detail: event.detail })),
+  };
+}

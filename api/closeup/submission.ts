@@ -1,0 +1,179 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { mediaKey } from '../../activities/storage/keys.js';
+import { generateTrackingToken, hashTrackingToken } from '../../lib/secrets.js';
+import { searchAttributes } from '../../lib/temporal.js';
+import type { IntakePhoto } from '../../lib/media/image-intake.js';
+import {
+  PIPELINE,
+  closeupWorkflowId,
+  otpRequestedSignal,
+  resubmittedSignal,
+  type CloseupInput,
+  type SubmissionAnswers,
+} from '../../workflows/closeup/contract.js';
+import { closeupSubmissionWorkflow } from '../../workflows/closeup/submission.js';
+import type { AppDeps } from '../lib/types.js';
+import { findActiveJob, type ActiveJob } from './active-job.js';
+import { hourlyCapWait, lockUser, reserveOtp, type OtpReservation } from './otp-policy.js';
+import { findOrCreateUser } from './users.js';
+
+export type SubmissionOutcome =
+  | { status: 'video_created'; jobId: number; trackingToken: string }
+  | { status: 'otp_sent'; jobId: number; trackingToken: string; retryAfterSeconds?: number }
+  | { status: 'pending'; jobId: number }
+  | { status: 'otp_limited'; retryAfterSeconds: number };
+
+interface Submission {
+  e164: string;
+  answers: SubmissionAnswers;
+  photo: IntakePhoto;
+}
+
+/**
+ * A form submission. Temporal decides who wins: the workflow ID is per user with conflict policy
+ * FAIL, so of many simultaneous submissions exactly one starts a job; the others find it and answer
+ * `pending`, or — while it still waits for the OTP — replace its form and photo (`otp_sent`).
+ */
+export async function submitVideo(deps: AppDeps, submission: Submission): Promise<SubmissionOutcome> {
+  const { sql, config } = deps;
+  const keys = { encryptionKey: config.PHONE_ENCRYPTION_KEY, indexKey: config.PHONE_HASH_KEY };
+  const user = await findOrCreateUser(sql, keys, submission.e164);
+
+  const active = await findActiveJob(sql, user.id);
+  if (active) return continueActiveJob(deps, user.id, active, submission);
+
+  if (!user.verified) {
+    // A new job would text a code at once: refuse before anything starts when the number is capped.
+    const capped = await sql.begin(async (tx) => {
+      await lockUser(tx, user.id);
+      return hourlyCapWait(tx, config, user.id);
+    });
+    if (capped !== undefined) return { status: 'otp_limited', retryAfterSeconds: capped };
+  }
+
+  const jobId = await reserveJobId(deps);
+  const selfieKey = mediaKey(jobId, 'selfie', 'jpg');
+  await deps.storage.putBuffer(selfieKey, submission.photo.jpeg, 'image/jpeg');
+  const trackingToken = generateTrackingToken();
+  const input: CloseupInput = {
+    jobId,
+    userId: user.id,
+    needsOtp: !user.verified,
+    otpExpiryMs: config.OTP_EXPIRY_MINUTES * 60_000,
+    selfieKey,
+    answers: submission.answers,
+    trackingTokenHash: hashTrackingToken(trackingToken).toString('hex'),
+  };
+  const workflowId = closeupWorkflowId(user.id);
+  let runId: string;
+  try {
+    const handle = await deps.temporal.workflow.start(closeupSubmissionWorkflow, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      args: [input],
+      typedSearchAttributes: [
+        { key: searchAttributes.jobId, value: jobId },
+        { key: searchAttributes.pipeline, value: PIPELINE },
+        { key: searchAttributes.status, value: input.needsOtp ? 'awaiting_otp' : 'queued' },
+        { key: searchAttributes.stage, value: input.needsOtp ? 'otp' : 'queued' },
+      ],
+    });
+    runId = handle.firstExecutionRunId;
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    const winner = await activeJobOfRunningWorkflow(deps, user.id, workflowId);
+    return continueActiveJob(deps, user.id, winner, submission);
+  }
+
+  // The workflow creates the row too (its first activity); whoever is first wins, both are equal.
+  await sql.begin(async (tx) => {
+    const [created] = await tx`
+      insert into video_jobs (id, user_id, workflow_id, run_id, tracking_token_hash, status, gender, attribute_love, relationship_status, vibe)
+      values (${jobId}, ${user.id}, ${workflowId}, ${runId}, ${hashTrackingToken(trackingToken)}, ${input.needsOtp ? 'awaiting_otp' : 'queued'},
+              ${input.answers.gender}, ${input.answers.attribute_love}, ${input.answers.relationship_status}, ${input.answers.vibe})
+      on conflict (id) do nothing returning id`;
+    if (created) {
+      await tx`insert into video_assets (job_id, kind, storage_key) values (${jobId}, 'selfie', ${selfieKey}) on conflict do nothing`;
+      await tx`insert into video_job_events (job_id, status) values (${jobId}, ${input.needsOtp ? 'awaiting_otp' : 'queued'})`;
+    }
+  });
+  if (!input.needsOtp) return { status: 'video_created', jobId, trackingToken };
+
+  const reservation = await reserveFor(deps, user.id, jobId, false);
+  if ('otpId' in reservation) {
+    await deps.temporal.workflow.getHandle(workflowId, runId).signal(otpRequestedSignal, { otpId: reservation.otpId });
+    return { status: 'otp_sent', jobId, trackingToken };
+  }
+  return { status: 'otp_sent', jobId, trackingToken, retryAfterSeconds: reservation.retryAfterSeconds };
+}
+
+async function reserveJobId(deps: AppDeps): Promise<number> {
+  const [row] = await deps.sql<{ id: number }[]>`select nextval(pg_get_serial_sequence('video_jobs', 'id'))::bigint as id`;
+  if (!row) throw new Error('no job id from the sequence');
+  return row.id;
+}
+
+function reserveFor(deps: AppDeps, userId: string, jobId: number, enforceCooldown: boolean): Promise<OtpReservation> {
+  return deps.sql.begin(async (tx) => {
+    await lockUser(tx, userId);
+    return reserveOtp(tx, deps.config, { userId, jobId, enforceCooldown });
+  });
+}
+
+/**
+ * The job that owns the running workflow. Its row may not be written yet when the winning request
+ * is a few milliseconds ahead: the job id is also a search attribute set at start.
+ */
+async function activeJobOfRunningWorkflow(deps: AppDeps, userId: string, workflowId: string): Promise<ActiveJob> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const job = await findActiveJob(deps.sql, userId);
+    if (job) return job;
+    await sleep(50);
+  }
+  const description = await deps.temporal.workflow.getHandle(workflowId).describe();
+  const jobId = description.typedSearchAttributes.get(searchAttributes.jobId);
+  const status = description.typedSearchAttributes.get(searchAttributes.status);
+  if (jobId === undefined) throw new Error(`running workflow ${workflowId} carries no job id`);
+  return { id: jobId, status: status === 'awaiting_otp' ? 'awaiting_otp' : 'queued', workflowId, runId: description.runId };
+}
+
+/** Another submission while a job holds the slot: `pending`, or a re-submission while the OTP is pending. */
+async function continueActiveJob(deps: AppDeps, userId: string, active: ActiveJob, submission: Submission): Promise<SubmissionOutcome> {
+  if (active.status !== 'awaiting_otp') return { status: 'pending', jobId: active.id };
+
+  const selfieKey = mediaKey(active.id, 'selfie', 'jpg');
+  await deps.storage.putBuffer(selfieKey, submission.photo.jpeg, 'image/jpeg');
+  const trackingToken = generateTrackingToken();
+  const outcome = await deps.sql.begin(async (tx) => {
+    await lockUser(tx, userId);
+    const [job] = await tx`
+      update video_jobs set tracking_token_hash = ${hashTrackingToken(trackingToken)},
+             gender = ${submission.answers.gender}, attribute_love = ${submission.answers.attribute_love},
+             relationship_status = ${submission.answers.relationship_status}, vibe = ${submission.answers.vibe}, updated_at = now()
+      where id = ${active.id} and status = 'awaiting_otp' returning id`;
+    if (!job) return undefined;
+    await tx`
+      insert into video_assets (job_id, kind, storage_key) values (${active.id}, 'selfie', ${selfieKey})
+      on conflict (job_id, kind) do update set storage_key = excluded.storage_key, created_at = now()`;
+    await tx`insert into video_job_events (job_id, status, detail) values (${active.id}, 'awaiting_otp', ${tx.json({ resubmitted: true })})`;
+    return reserveOtp(tx, deps.config, { userId, jobId: active.id, enforceCooldown: true });
+  });
+  // Verified (or expired) between our read and the update: the job moved on.
+  if (!outcome) return { status: 'pending', jobId: active.id };
+
+  const otpId = 'otpId' in outcome ? outcome.otpId : null;
+  try {
+    await deps.temporal.workflow
+      .getHandle(active.workflowId)
+      .signal(resubmittedSignal, { selfieKey, answers: submission.answers, otpId });
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return { status: 'pending', jobId: active.id };
+    throw error;
+  }
+  return 'otpId' in outcome
+    ? { status: 'otp_sent', jobId: active.id, trackingToken }
+    : { status: 'otp_sent', jobId: active.id, trackingToken, retryAfterSeconds: outcome.retryAfterSeconds };
+}

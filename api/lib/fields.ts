@@ -1,0 +1,24 @@
+import { z } from '@hono/zod-openapi';
+import { normaliseIndianMobile } from '../../lib/phone.js';
+
+/** An Indian mobile number in any common spelling, parsed to E.164. */
+export const MobileNumberSchema = z
+  .string({ error: 'mobile_number is required' })
+  .transform((value, ctx) => {
+    const e164 = normaliseIndianMobile(value);
+    if (!e164) {
+      ctx.addIssue({ code: 'custom', message: 'must be an Indian mobile number: 10 digits starting with 6-9, optionally with +91 or a leading 0' });
+      return z.NEVER;
+    }
+    return e164;
+  })
+  .openapi({ type: 'string', example: '9876543210' });
+
+/** A short free-text answer from the form: trimmed, printable, at most 60 characters. */
+export const AnswerSchema = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .trim()
+    .min(1, `${name} is required`)
+    .max(60, `${name} must be at most 60 characters`)
+    .regex(/^[^\p{Cc}]+$/u, `${name} must be plain text`);
