@@ -46,7 +46,7 @@ describe('local lip-sync', () => {
   });
 
   it('renders the portrait into an H.264/AAC 720×1280 clip with sound, stored under the job', async () => {
-    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('WARN') });
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     const fractions: number[] = [];
     env.on('heartbeat', (details: { generator: string; fraction: number }) => {
       assert.equal(details.generator, 'local');
@@ -81,7 +81,7 @@ describe('local lip-sync', () => {
   });
 
   it('stops rendering when the activity is cancelled, leaving no ffmpeg and no scratch files', async () => {
-    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('WARN') });
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
     env.once('heartbeat', () => env.cancel());
     const activities = createLipsyncActivities({ storage: storage(), generator, tempRoot });
     await assert.rejects(env.run(activities.generateLipsync, { jobId: 8, portraitKey: 'jobs/7/portrait.jpg', answers }), CancelledFailure);

@@ -132,9 +132,10 @@ export interface RunOptions {
   /** Expected output duration: turns ffmpeg's output time into a fraction. */
   durationSeconds?: number;
   onProgress?: (progress: FfmpegProgress) => void;
-  /** How long ffmpeg may take to exit after SIGTERM before it gets SIGKILL. */
-  killGraceMs?: number;
 }
+
+/** How long ffmpeg may take to exit after SIGTERM before it gets SIGKILL. */
+const KILL_GRACE_MS = 2000;
 
 const TIME_PATTERN = /time=(-?\d+):(\d+):(\d+(?:\.\d+)?)/;
 
@@ -143,7 +144,7 @@ const TIME_PATTERN = /time=(-?\d+):(\d+):(\d+(?:\.\d+)?)/;
  * and rejects with the signal's reason only once the process has exited, so nothing outlives it.
  */
 export function runFfmpeg(command: FfmpegCommand, options: RunOptions = {}): Promise<void> {
-  const { signal, durationSeconds, onProgress, killGraceMs = 2000 } = options;
+  const { signal, durationSeconds, onProgress } = options;
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -155,7 +156,7 @@ export function runFfmpeg(command: FfmpegCommand, options: RunOptions = {}): Pro
 
     const stop = () => {
       command.kill('SIGTERM');
-      escalation = setTimeout(() => command.kill('SIGKILL'), killGraceMs);
+      escalation = setTimeout(() => command.kill('SIGKILL'), KILL_GRACE_MS);
     };
     const onAbort = () => {
       abortRequested = true;
