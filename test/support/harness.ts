@@ -36,16 +36,20 @@ export async function temporalClient(config = testConfig()): Promise<Client> {
 
 let runtimeInstalled = false;
 
+/** The SDK's own logs at WARN, once per test process. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 /** Runs `body` while a real worker, with the real workflow bundle, polls `taskQueue`. */
 export async function withWorker<T>(
   options: { config?: Config; taskQueue: string; activities: Activities },
   body: () => Promise<T>,
 ): Promise<T> {
   const config = options.config ?? testConfig();
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  installQuietRuntime();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const worker = await createWorker({ config, connection, activities: options.activities, taskQueue: options.taskQueue });

@@ -1,0 +1,146 @@
+import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createApp } from '../../api/app.js';
+import type { Providers } from '../../activities/providers.js';
+import type { Sql } from '../../db/client.js';
+import type { Config } from '../../lib/config.js';
+import { phoneIndex } from '../../lib/phone-crypto.js';
+import { createWorker } from '../../worker/create-worker.js';
+import type { JobStatus } from '../../workflows/closeup/contract.js';
+import { installQuietRuntime, temporalClient, testActivities, testConfig, testSql, uniqueTaskQueue } from './harness.js';
+import { createOtpInbox } from './otp-inbox.js';
+import { texturedJpeg } from './images.js';
+
+export interface SubmitForm {
+  mobile_number: string;
+  gender?: string;
+  attribute_love?: string;
+  relationship_status?: string;
+  vibe?: string;
+  photo?: Buffer | Blob;
+}
+
+export interface JsonResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+/** A fresh Indian mobile number per call, so tests never share a user. */
+export function freshMobile(): string {
+  return `9${String(randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
+}
+
+/**
+ * The Close-Up stack in one test process: the real Hono app, a real worker on its own task queue,
+ * real PostgreSQL, the local providers (ffmpeg render, folder storage, outbox) and the console OTP
+ * sender, whose log lines are the test's SMS inbox.
+ */
+export async function startCloseupStack(options: { env?: Record<string, string>; providers?: Partial<Providers>; worker?: boolean } = {}) {
+  const config: Config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('closeup'), ...options.env });
+  const sql: Sql = testSql(config);
+  const inbox = createOtpInbox();
+  const { activities, providers } = testActivities({ sql, config, logger: inbox.logger, ...(options.providers ? { providers: options.providers } : {}) });
+  const temporal: Client = await temporalClient(config);
+  const app = createApp({ config, logger: pino({ level: 'silent' }), sql, temporal, storage: providers.storage, photoValidator: providers.photoValidator });
+
+  let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+  async function startWorker() {
+    installQuietRuntime();
+    const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const instance = await createWorker({ config, connection, activities });
+    worker = { instance, connection, running: instance.run() };
+  }
+  async function stopWorker() {
+    if (!worker) return;
+    const current = worker;
+    worker = undefined;
+    current.instance.shutdown();
+    await current.running;
+    await current.connection.close();
+  }
+  if (options.worker !== false) await startWorker();
+
+  const photo = await texturedJpeg(900, 1200);
+
+  async function json<T>(response: Response): Promise<JsonResponse<T>> {
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  return {
+    config,
+    sql,
+    temporal,
+    app,
+    inbox,
+    providers,
+    startWorker,
+    stopWorker,
+
+    async submit(form: SubmitForm): Promise<JsonResponse> {
+      const body = new FormData();
+      const fields = { gender: 'male', attribute_love: 'Smile', relationship_status: 'Dating', vibe: 'Romance', ...form };
+      for (const [name, value] of Object.entries(fields)) {
+        if (name === 'photo' || value === undefined) continue;
+        body.set(name, value as string);
+      }
+      const file = form.photo ?? photo;
+      body.set('photo', file instanceof Blob ? file : new Blob([new Uint8Array(file)], { type: 'image/jpeg' }), 'selfie.jpg');
+      return json(await app.request('/api/v1/video/submit', { method: 'POST', body }));
+    },
+
+    async postJson(path: string, payload: unknown): Promise<JsonResponse> {
+      return json(await app.request(path, { method: 'POST', body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }));
+    },
+
+    verify(mobile: string, otp: string) {
+      return this.postJson('/api/v1/auth/verify-otp', { mobile_number: mobile, otp });
+    },
+
+    /** The newest code texted to this number (masked as the console sender logs it). */
+    codeFor(mobile: string, after = 0) {
+      return inbox.waitForCode(`+91******${mobile.slice(-4)}`, after);
+    },
+
+    async job(jobId: number, token: string): Promise<JsonResponse> {
+      return json(await app.request(`/api/v1/video/jobs/${jobId}?tracking_token=${encodeURIComponent(token)}`));
+    },
+
+    async admin(path: string, init: RequestInit = {}): Promise<JsonResponse> {
+      return json(await app.request(path, { ...init, headers: { authorization: `Bearer ${config.ADMIN_TOKEN}`, ...init.headers } }));
+    },
+
+    async jobStatus(jobId: number): Promise<JobStatus | undefined> {
+      const [row] = await sql<{ status: JobStatus }[]>`select status from video_jobs where id = ${jobId}`;
+      return row?.status;
+    },
+
+    /** Polls the read model until the job reaches one of `statuses`. */
+    async waitForStatus(jobId: number, statuses: JobStatus[], timeoutMs = 120_000): Promise<JobStatus> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const status = await this.jobStatus(jobId);
+        if (status && statuses.includes(status)) return status;
+        if (Date.now() > deadline) throw new Error(`job ${jobId} is ${status}, never reached ${statuses.join('/')}`);
+        await sleep(100);
+      }
+    },
+
+    async jobsOfMobile(mobile: string): Promise<number> {
+      const rows = await sql`
+        select count(*)::int as n from video_jobs j join users u on u.id = j.user_id
+        where u.phone_index = ${phoneIndex({ encryptionKey: config.PHONE_ENCRYPTION_KEY, indexKey: config.PHONE_HASH_KEY }, `+91${mobile}`)}`;
+      return (rows[0]?.n as number) ?? 0;
+    },
+
+    async stop() {
+      await stopWorker();
+      await temporal.connection.close();
+      await sql.end();
+    },
+  };
+}
+
+export type CloseupStack = Awaited<ReturnType<typeof startCloseupStack>>;
