@@ -38,7 +38,9 @@ export function freshMobile(): string {
  * real PostgreSQL, the local providers (ffmpeg render, folder storage, outbox) and the console OTP
  * sender, whose log lines are the test's SMS inbox.
  */
-export async function startCloseupStack(options: { env?: Record<string, string>; providers?: Partial<Providers>; worker?: boolean } = {}) {
+export async function startCloseupStack(
+  options: { env?: Record<string, string>; providers?: Partial<Providers> | ((configured: Providers) => Partial<Providers>); worker?: boolean } = {},
+) {
   const config: Config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('closeup'), ...options.env });
   const sql: Sql = testSql(config);
   const inbox = createOtpInbox();
