@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -44,6 +44,7 @@ const minioBin = process.env.MINIO_BIN;
 if (!minioBin) throw new Error('MINIO_BIN is not set (scripts/test.sh sets it)');
 
 const scratch = await mkdtemp(join(tmpdir(), 'reelflow-test-'));
+await mkdir(join(scratch, 'tmp'));
 const baseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/reelflow');
 baseUrl.pathname = `/reelflow_test_${process.pid}_${Date.now().toString(36)}`;
 const databaseUrl = baseUrl.toString();
@@ -90,6 +91,8 @@ const exitCode = await new Promise<number>((done) => {
         WORKFLOW_BUNDLE_PATH: bundlePath,
         REELFLOW_TEST_SCRATCH: scratch,
         MEDIA_ROOT: join(scratch, 'media'),
+        // Activities' scratch folders stay inside this run (os.tmpdir() honours TMPDIR).
+        TMPDIR: join(scratch, 'tmp'),
         S3_TEST_ENDPOINT: minio.endpoint,
         S3_TEST_ACCESS_KEY: minio.accessKey,
         S3_TEST_SECRET_KEY: minio.secretKey,

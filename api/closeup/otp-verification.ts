@@ -14,9 +14,10 @@ function phoneKeys(deps: AppDeps) {
 /** The job waiting for this number's OTP, or the reason there is none, as an API error. */
 async function jobAwaitingOtp(deps: AppDeps, e164: string): Promise<{ userId: string; job: ActiveJob }> {
   const user = await findUser(deps.sql, phoneKeys(deps), e164);
+  // Verified once is verified for good: a used code, or a late resend, has nothing left to do.
+  if (user?.verified) throw new ApiError(409, 'AlreadyVerified', 'This number is already verified: no OTP is needed.');
   const job = user ? await findActiveJob(deps.sql, user.id) : undefined;
   if (!user || !job || job.status !== 'awaiting_otp') {
-    if (user?.verified) throw new ApiError(409, 'AlreadyVerified', 'This number is already verified: no OTP is needed.');
     const [latest] = user ? await deps.sql<{ status: string }[]>`select status from video_jobs where user_id = ${user.id} order by id desc limit 1` : [];
     if (latest?.status === 'otp_expired') throw new ApiError(410, 'OtpExpired', 'This OTP has expired. Please submit the form again.');
     throw new ApiError(404, 'NoPendingOtp', 'No OTP is pending for this number. Submit the form to get one.');
