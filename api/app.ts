@@ -1,4 +1,5 @@
 import { Scalar } from '@scalar/hono-api-reference';
+import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -17,7 +18,10 @@ import { adminRouter } from './admin/admin.index.js';
 export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
 export const JSON_BODY_LIMIT = 64 * 1024;
 
-const tooLarge = (limit: number) => () => {
+// The rest of an oversized body is never read, so the connection cannot carry another request:
+// say so, or a keep-alive client reuses it and loses its next request when the server drops it.
+const tooLarge = (limit: number) => (c: Context) => {
+  c.header('Connection', 'close');
   throw new ApiError(413, 'PayloadTooLarge', `Request body exceeds ${Math.floor(limit / 1024)} KB`);
 };
 const multipartLimit = bodyLimit({ maxSize: MULTIPART_BODY_LIMIT, onError: tooLarge(MULTIPART_BODY_LIMIT) });
