@@ -5,8 +5,3 @@ export function toIst(date: Date): string {
   const shifted = new Date(date.getTime() + IST_OFFSET_MS);
   return `${shifted.toISOString().slice(0, 19)}+05:30`;
 }
-
-/** The UTC instant at which a YYYY-MM-DD day starts in IST. */
-export function istDayStart(day: string): Date {
-  return new Date(Date.parse(`${day}T00:00:00+05:30`));
-}

@@ -1,7 +1,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { decryptPhone } from '../../lib/phone-crypto.js';
 import { nationalNumber } from '../../lib/phone.js';
-import { istDayStart, toIst } from '../../lib/time.js';
+import { toIst } from '../../lib/time.js';
 import type { JobStatus } from '../../workflows/closeup/contract.js';
 import { changeJobStatus } from '../closeup/admin-actions.js';
 import type { AppEnv } from '../lib/types.js';
@@ -25,15 +25,14 @@ interface JobListRow {
   updated_at: Date;
 }
 
-const DAY_MS = 24 * 3600 * 1000;
-
 export const listJobs: RouteHandler<typeof routes.listJobs, AppEnv> = async (c) => {
   const { sql, config } = c.var.deps;
   const query = c.req.valid('query');
   const filters = [
     query.status ? sql`j.status = ${query.status}` : undefined,
-    query.from_date ? sql`j.created_at >= ${istDayStart(query.from_date)}` : undefined,
-    query.to_date ? sql`j.created_at < ${new Date(istDayStart(query.to_date).getTime() + DAY_MS)}` : undefined,
+    // Day bounds in IST, computed by PostgreSQL: valid for every day it has (a JS Date of 0001-01-01 IST falls in year 0).
+    query.from_date ? sql`j.created_at >= ${query.from_date}::date::timestamp at time zone 'Asia/Kolkata'` : undefined,
+    query.to_date ? sql`j.created_at < (${query.to_date}::date + 1)::timestamp at time zone 'Asia/Kolkata'` : undefined,
     query.failed_stage ? sql`j.failed_stage = ${query.failed_stage}` : undefined,
     query.last_error_code ? sql`j.last_error_code = ${query.last_error_code}` : undefined,
   ].filter((filter) => filter !== undefined);

@@ -2,11 +2,17 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { JOB_STATUSES, STAGES } from '../../workflows/closeup/contract.js';
 import { errorResponses } from '../lib/errors.js';
 
+/** Date.parse takes 2026-02-30 (as 2 March), and PostgreSQL has no year 0: only days that exist. */
+function isCalendarDay(value: string): boolean {
+  const time = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value && !value.startsWith('0000');
+}
+
 const day = (name: string) =>
   z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, `${name} must be a date, YYYY-MM-DD`)
-    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), `${name} must be a real date`)
+    .refine(isCalendarDay, `${name} must be a real date`)
     .optional()
     .openapi({ example: '2026-01-08', description: `${name === 'from_date' ? 'First' : 'Last'} day (IST), inclusive` });
 
