@@ -26,5 +26,7 @@ export async function createWorker(options: {
     ...(options.identity ? { identity: options.identity } : {}),
     ...workflows,
     shutdownGraceTime: '10 seconds',
+    // Cancellation reaches an activity only with a heartbeat answer: keep that under a few seconds.
+    maxHeartbeatThrottleInterval: '5 seconds',
   });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,6 +36,7 @@ let whatsapp: WhatsAppCloudFake;
 let stack: CloseupStack;
 let api: ServerType;
 let workerEnv: NodeJS.ProcessEnv;
+let workerTmp = '';
 const workers: WorkerProcess[] = [];
 const orphans: ProcessInfo[] = [];
 const startedAt = Date.now();
@@ -74,7 +75,10 @@ before(async () => {
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: 'verify-worker-crash',
   };
-  workerEnv = { ...process.env, ...providerEnv, NODE_ENV: 'test', LOG_LEVEL: 'info' };
+  // The workers' scratch folders go to a temp dir of their own, so cleaning it touches no other test.
+  workerTmp = join(scratch, 'worker-tmp');
+  await mkdir(workerTmp);
+  workerEnv = { ...process.env, ...providerEnv, NODE_ENV: 'test', LOG_LEVEL: 'info', TMPDIR: workerTmp };
   stack = await startCloseupStack({ worker: false, env: providerEnv });
   api = serve({ fetch: stack.app.fetch, hostname: '127.0.0.1', port: apiPort });
   await once(api, 'listening');
@@ -110,16 +114,16 @@ async function until<T>(check: () => T | undefined | false | Promise<T | undefin
 async function attemptFolders(jobId?: number): Promise<string[]> {
   const pattern = jobId === undefined ? /^reelflow-(lipsync|stitch|delivery)-/ : new RegExp(`^reelflow-(lipsync-${jobId}|stitch-${jobId}|delivery)-`);
   const folders: string[] = [];
-  for (const name of await readdir(tmpdir())) {
+  for (const name of await readdir(workerTmp)) {
     if (!pattern.test(name)) continue;
-    const info = await stat(join(tmpdir(), name)).catch(() => undefined);
+    const info = await stat(join(workerTmp, name)).catch(() => undefined);
     if (info?.isDirectory() && info.ctimeMs >= startedAt) folders.push(name);
   }
   return folders;
 }
 
 async function removeAttemptFolders(names: string[]): Promise<void> {
-  for (const name of names) await rm(join(tmpdir(), name), { recursive: true, force: true });
+  for (const name of names) await rm(join(workerTmp, name), { recursive: true, force: true });
 }
 
 /** The code the console OTP sender logged for this number, as a developer reads it. */
@@ -233,7 +237,7 @@ it('a worker killed mid lip-sync poll, mid-stitch and mid WhatsApp send: the job
     const leftovers = await attemptFolders(jobId);
     t.diagnostic(phases.join('; '));
     t.diagnostic(`the killed worker's ffmpeg (pid ${encoding.map((process) => process.pid).join(', ')}) ran on for ${(orphanMs / 1000).toFixed(1)} s after the worker died`);
-    t.diagnostic(`scratch folders the killed attempts left in ${tmpdir()}: ${leftovers.join(', ') || 'none'}`);
+    t.diagnostic(`scratch folders the killed attempts left in ${workerTmp}: ${leftovers.join(', ') || 'none'}`);
   } catch (error) {
     process.stderr.write(`phases: ${phases.join('; ')}\n`);
     for (const worker of workers) process.stderr.write(`--- worker ${worker.name} (pid ${worker.pid}) output ---\n${worker.output().split('\n').slice(-150).join('\n')}\n`);

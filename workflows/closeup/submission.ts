@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
@@ -41,12 +42,15 @@ const { validatePhoto } = proxyActivities<ReturnType<typeof createPhotoActivitie
   startToCloseTimeout: '90s',
   retry: { ...retryTransient, maximumAttempts: 8 },
 });
+// Cancelling a job waits until these have stopped (the paid prediction cancelled, ffmpeg killed).
 const { generateLipsync } = proxyActivities<ReturnType<typeof createLipsyncActivities>>({
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '30m',
   heartbeatTimeout: '30s',
   retry: { ...retryTransient, maximumAttempts: 6 },
 });
 const { stitchVideo } = proxyActivities<ReturnType<typeof createStitchingActivities>>({
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '15m',
   heartbeatTimeout: '30s',
   retry: { ...retryTransient, maximumAttempts: 5 },
