@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../lib/config.js';
@@ -7,8 +7,10 @@ import { ensureSearchAttributes } from '../lib/temporal.js';
 import { createSql } from '../db/client.js';
 import { createActivities } from '../activities/index.js';
 import { createProviders, describeProviders } from '../activities/providers.js';
+import { S3Storage } from '../activities/storage/s3.js';
 import { createWorker } from './create-worker.js';
 import { sdkLoggerFrom } from './sdk-logger.js';
+import { sweepStaleScratch } from './scratch-sweep.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'worker');
@@ -32,6 +34,9 @@ async function connect(): Promise<NativeConnection | undefined> {
   return undefined;
 }
 
+const swept = await sweepStaleScratch(tmpdir());
+if (swept.length > 0) logger.info({ swept }, 'removed scratch folders of killed activity attempts');
+
 const sql = createSql(config.DATABASE_URL);
 const connection = await connect();
 if (connection) {
@@ -42,6 +47,10 @@ if (connection) {
       (error: Error) => logger.warn({ reason: error.message }, 'could not register search attributes'),
     );
     const providers = createProviders(config, { sql, logger });
+    if (providers.storage instanceof S3Storage) {
+      // Development and the compose stack start with an empty MinIO; production buckets already exist.
+      await providers.storage.ensureBucket().catch((error: Error) => logger.warn({ reason: error.message }, `could not ensure bucket ${config.S3_BUCKET}`));
+    }
     const activities = createActivities({ sql, config, logger, providers, workerIdentity: identity });
     const worker = await createWorker({ config, connection, identity, activities });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, identity, providers: describeProviders(providers) }, 'worker started');

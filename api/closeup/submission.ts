@@ -7,9 +7,11 @@ import type { IntakePhoto } from '../../lib/media/image-intake.js';
 import {
   PIPELINE,
   closeupWorkflowId,
+  isActive,
   otpRequestedSignal,
   resubmittedSignal,
   type CloseupInput,
+  type JobStatus,
   type SubmissionAnswers,
 } from '../../workflows/closeup/contract.js';
 import { closeupSubmissionWorkflow } from '../../workflows/closeup/submission.js';
@@ -22,7 +24,12 @@ export type SubmissionOutcome =
   | { status: 'video_created'; jobId: number; trackingToken: string }
   | { status: 'otp_sent'; jobId: number; trackingToken: string; retryAfterSeconds?: number }
   | { status: 'pending'; jobId: number }
-  | { status: 'otp_limited'; retryAfterSeconds: number };
+  | { status: 'otp_limited'; retryAfterSeconds: number }
+  /** The previous job has ended but its run has not closed yet (no worker to close it?). */
+  | { status: 'busy'; retryAfterSeconds: number };
+
+/** How long a submission waits for the run of a job that just ended to close. */
+const FINISHING_RUN_WAIT_MS = 5_000;
 
 interface Submission {
   e164: string;
@@ -66,26 +73,30 @@ export async function submitVideo(deps: AppDeps, submission: Submission): Promis
     trackingTokenHash: hashTrackingToken(trackingToken).toString('hex'),
   };
   const workflowId = closeupWorkflowId(user.id);
-  let runId: string;
-  try {
-    const handle = await deps.temporal.workflow.start(closeupSubmissionWorkflow, {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId,
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      args: [input],
-      typedSearchAttributes: [
-        { key: searchAttributes.jobId, value: jobId },
-        { key: searchAttributes.pipeline, value: PIPELINE },
-        { key: searchAttributes.status, value: input.needsOtp ? 'awaiting_otp' : 'queued' },
-        { key: searchAttributes.stage, value: input.needsOtp ? 'otp' : 'queued' },
-      ],
-    });
-    runId = handle.firstExecutionRunId;
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    const winner = await activeJobOfRunningWorkflow(deps, user.id, workflowId);
-    return continueActiveJob(deps, user.id, winner, submission);
+  let runId: string | undefined;
+  for (const giveUpAt = Date.now() + FINISHING_RUN_WAIT_MS; runId === undefined; ) {
+    try {
+      const handle = await deps.temporal.workflow.start(closeupSubmissionWorkflow, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId,
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        args: [input],
+        typedSearchAttributes: [
+          { key: searchAttributes.jobId, value: jobId },
+          { key: searchAttributes.pipeline, value: PIPELINE },
+          { key: searchAttributes.status, value: input.needsOtp ? 'awaiting_otp' : 'queued' },
+          { key: searchAttributes.stage, value: input.needsOtp ? 'otp' : 'queued' },
+        ],
+      });
+      runId = handle.firstExecutionRunId;
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const owner = await ownerOfRunningWorkflow(deps, user.id, workflowId);
+      if (owner !== 'finishing') return continueActiveJob(deps, user.id, owner, submission);
+      if (Date.now() > giveUpAt) return { status: 'busy', retryAfterSeconds: 2 };
+      await sleep(100);
+    }
   }
 
   // The workflow creates the row too (its first activity); whoever is first wins, both are equal.
@@ -124,20 +135,27 @@ function reserveFor(deps: AppDeps, userId: string, jobId: number, enforceCooldow
 }
 
 /**
- * The job that owns the running workflow. Its row may not be written yet when the winning request
- * is a few milliseconds ahead: the job id is also a search attribute set at start.
+ * The job that owns the running workflow, or `finishing` when that job has already ended (failed,
+ * uploaded, expired) and only its run is still closing. Its row may not be written yet when the
+ * winning request is a few milliseconds ahead: the job id is also a search attribute set at start.
  */
-async function activeJobOfRunningWorkflow(deps: AppDeps, userId: string, workflowId: string): Promise<ActiveJob> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const job = await findActiveJob(deps.sql, userId);
-    if (job) return job;
-    await sleep(50);
-  }
-  const description = await deps.temporal.workflow.getHandle(workflowId).describe();
+async function ownerOfRunningWorkflow(deps: AppDeps, userId: string, workflowId: string): Promise<ActiveJob | 'finishing'> {
+  const active = await findActiveJob(deps.sql, userId);
+  if (active) return active;
+  const description = await deps.temporal.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    });
+  if (!description || description.status.name !== 'RUNNING') return 'finishing';
   const jobId = description.typedSearchAttributes.get(searchAttributes.jobId);
-  const status = description.typedSearchAttributes.get(searchAttributes.status);
   if (jobId === undefined) throw new Error(`running workflow ${workflowId} carries no job id`);
-  return { id: jobId, status: status === 'awaiting_otp' ? 'awaiting_otp' : 'queued', workflowId, runId: description.runId };
+  const [row] = await deps.sql<{ status: JobStatus }[]>`select status from video_jobs where id = ${jobId}`;
+  if (row && !isActive(row.status)) return 'finishing';
+  const status = row?.status ?? (description.typedSearchAttributes.get(searchAttributes.status) === 'awaiting_otp' ? 'awaiting_otp' : 'queued');
+  return { id: jobId, status, workflowId, runId: description.runId };
 }
 
 /** Another submission while a job holds the slot: `pending`, or a re-submission while the OTP is pending. */

@@ -30,6 +30,10 @@ export const submit: RouteHandler<typeof routes.submit, AppEnv> = async (c) => {
     const extra = { retry_after_seconds: outcome.retryAfterSeconds };
     throw new ApiError(429, 'TooManyRequests', `Too many OTPs for this number. Please try again in ${Math.ceil(outcome.retryAfterSeconds / 60)} minutes.`, extra, extra);
   }
+  if (outcome.status === 'busy') {
+    c.header('Retry-After', String(outcome.retryAfterSeconds));
+    throw new ApiError(503, 'ServiceUnavailable', 'Your previous video is just finishing. Please submit again in a few seconds.', undefined, { retry_after_seconds: outcome.retryAfterSeconds });
+  }
   c.var.logger.info({ jobId: outcome.jobId, outcome: outcome.status }, 'submission');
   return c.json(
     {

@@ -120,6 +120,7 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
     const blank = await flatImage(900, 1200).jpeg().toBuffer();
     const failedJob = await create(mobile, blank);
     assert.equal(await stack.waitForStatus(failedJob, ['failed']), 'failed');
+    await stack.runClosed(failedJob);
 
     await stack.stopWorker();
     let newer: number;

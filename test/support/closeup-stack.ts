@@ -130,6 +130,13 @@ export async function startCloseupStack(
       }
     },
 
+    /** Waits until the job's workflow run has closed (it closes just after the job's last status). */
+    async runClosed(jobId: number): Promise<void> {
+      const [row] = await sql<{ workflow_id: string; run_id: string }[]>`select workflow_id, run_id from video_jobs where id = ${jobId}`;
+      if (!row) throw new Error(`no job ${jobId}`);
+      await temporal.workflow.getHandle(row.workflow_id, row.run_id).result().catch(() => undefined);
+    },
+
     async jobsOfMobile(mobile: string): Promise<number> {
       const rows = await sql`
         select count(*)::int as n from video_jobs j join users u on u.id = j.user_id
