@@ -26,7 +26,9 @@ ensure_node_modules() {
   local stamp="$REELFLOW_ROOT/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$REELFLOW_ROOT/package-lock.json" -nt "$stamp" ]; then
     say "installing npm dependencies"
-    (cd "$REELFLOW_ROOT" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+    # `npm install` from the lock, not `npm ci`: npm 11 rejects a lock without @swc/core's
+    # optional platform packages for other systems, which this registry does not serve.
+    (cd "$REELFLOW_ROOT" && npm install --no-audit --no-fund --loglevel=error) || die "npm install failed"
   fi
 }
 
