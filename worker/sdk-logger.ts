@@ -11,7 +11,11 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 
 /** Routes the Temporal SDK's own logs (worker, core, workflow sandbox) into the process's pino logger. */
 export function sdkLoggerFrom(logger: Logger): SdkLogger {
-  const log = (level: LogLevel, message: string, meta?: LogMetadata) => logger[LEVELS[level]](meta ?? {}, message);
+  // pino serialises errors only under `err`; the SDK passes them as `error`.
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const { error, ...rest } = meta ?? {};
+    logger[LEVELS[level]](error === undefined ? rest : { ...rest, err: error }, message);
+  };
   return {
     log,
     trace: (message, meta) => log('TRACE', message, meta),

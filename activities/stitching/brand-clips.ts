@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../../lib/config.js';
 import { CLIP_FORMAT, chordSource, clipOutputOptions } from '../../lib/media/clip-format.js';
 import { ffmpeg, runFfmpeg } from '../../lib/media/ffmpeg.js';
@@ -96,7 +96,8 @@ async function configured(name: 'BRAND_INTRO_PATH' | 'BRAND_OUTRO_PATH', path: s
 
 /** The brand clips to stitch, rendering the defaults on first use. */
 export async function ensureBrandClips(config: BrandConfig): Promise<BrandClips> {
-  const folder = join(config.MEDIA_ROOT, 'brand');
+  // Absolute: ffmpeg's concat demuxer reads relative entries against the list file's folder.
+  const folder = resolve(config.MEDIA_ROOT, 'brand');
   const [introPath, outroPath] = await Promise.all([
     config.BRAND_INTRO_PATH ? configured('BRAND_INTRO_PATH', config.BRAND_INTRO_PATH) : ensureDefault('intro', folder),
     config.BRAND_OUTRO_PATH ? configured('BRAND_OUTRO_PATH', config.BRAND_OUTRO_PATH) : ensureDefault('outro', folder),

@@ -1,5 +1,5 @@
 import { stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ffmpeg, probe, runFfmpeg, type MediaProbe } from '../../lib/media/ffmpeg.js';
 import { ProviderError } from '../provider-error.js';
 import {
@@ -66,8 +66,9 @@ function clipSeconds(media: MediaProbe): number {
   return media.video?.durationSeconds ?? media.durationSeconds;
 }
 
+/** Absolute paths: the concat demuxer resolves relative entries against the list file's folder. */
 function concatListLine(path: string): string {
-  return `file '${path.replace(/'/g, "'\\''")}'`;
+  return `file '${resolve(path).replace(/'/g, "'\\''")}'`;
 }
 
 async function concatByCopy(options: StitchOptions, totalSeconds: number): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -31,7 +31,8 @@ describe('stitchVideo activity', () => {
   before(async () => {
     dir = await mkdtemp(join(process.env.REELFLOW_TEST_SCRATCH ?? tmpdir(), 'stitch-activity-'));
     tempRoot = join(dir, 'tmp');
-    mediaRoot = join(dir, 'media');
+    // Relative, as the default `.data/media` is: paths handed to ffmpeg must still resolve.
+    mediaRoot = relative(process.cwd(), join(dir, 'media'));
     await mkdir(tempRoot);
   });
   after(() => rm(dir, { recursive: true, force: true }));

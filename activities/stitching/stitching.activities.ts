@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../lib/config.js';
 import { configureFfmpeg } from '../../lib/media/ffmpeg.js';
 import type { Storage } from '../ports.js';
 import { activityProgress } from '../progress.js';
-import { toActivityFailure } from '../provider-error.js';
+import { ProviderError, toActivityFailure } from '../provider-error.js';
 import { ensureBrandClips } from './brand-clips.js';
 import { stitchClips, type StitchStrategy } from './stitch.js';
 
@@ -78,7 +78,9 @@ export function createStitchingActivities(deps: StitchingDeps) {
           height: result.height,
         };
       } catch (error) {
-        throw toActivityFailure(error);
+        if (error instanceof ProviderError || error instanceof CancelledFailure || progress.signal.aborted) throw toActivityFailure(error);
+        // ffmpeg failing on inputs that probed fine: worth a retry, under a code an admin can filter on.
+        throw toActivityFailure(new ProviderError('STITCH_FFMPEG_FAILED', (error as Error).message, { retryable: true, cause: error }));
       } finally {
         await rm(workDir, { recursive: true, force: true });
       }
