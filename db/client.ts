@@ -3,6 +3,8 @@ import postgres from 'postgres';
 export type Sql = postgres.Sql;
 /** The handle inside `sql.begin(async (tx) => …)`. */
 export type Tx = postgres.TransactionSql;
+/** Either: for queries that run inside or outside a transaction. */
+export type Queryable = Sql | Tx;
 
 /** One pool per process. Dates come back as Date objects; bigint ids as JS numbers (job ids stay far below 2^53). */
 export function createSql(databaseUrl: string, options: { max?: number } = {}): Sql {

@@ -62,6 +62,8 @@ const envSchema = z.object({
   TEMPORAL_CLI: optionalText,
   TEMPORAL_DB_FILE: optionalText,
   WORKFLOW_BUNDLE_PATH: optionalText,
+  // Workflows kept in the worker's sticky cache; evicted ones replay their (short) history when woken.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(100),
 
   FFMPEG_PATH: optionalText,
   FFPROBE_PATH: optionalText,

@@ -358,9 +358,13 @@ try {
     });
     const users = await sql!<{ id: string }[]>`insert into users ${sql!(rows)} returning id`;
     const ids = await sql!<{ id: number }[]>`select nextval(pg_get_serial_sequence('video_jobs', 'id'))::bigint as id from generate_series(1, ${count})`;
+    // The first code's reservation, as the API makes it: the workflow then texts it, as on the API path.
+    const otps = await sql!<{ id: number }[]>`
+      insert into user_otp ${sql!(users.map((user, index) => ({ user_id: user.id, job_id: ids[index]!.id, max_attempts: config.OTP_MAX_ATTEMPTS })))} returning id`;
     return users.map((user, index) => {
       const jobId = ids[index]!.id;
       return {
+        otpId: otps[index]!.id,
         jobId,
         userId: user.id,
         needsOtp: true,

@@ -8,7 +8,7 @@ import { bundleWorkflows } from './workflow-bundle.js';
  * (production, tests); otherwise it bundles the workflow sources at start (development).
  */
 export async function createWorker(options: {
-  config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'WORKFLOW_BUNDLE_PATH'>;
+  config: Pick<Config, 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE' | 'WORKFLOW_BUNDLE_PATH' | 'WORKER_MAX_CACHED_WORKFLOWS'>;
   connection: NativeConnection;
   activities: Activities;
   identity?: string;
@@ -26,6 +26,8 @@ export async function createWorker(options: {
     ...(options.identity ? { identity: options.identity } : {}),
     ...workflows,
     shutdownGraceTime: '10 seconds',
+    // Thousands of jobs park on their OTP for minutes: bound the memory they hold.
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     // Cancellation reaches an activity only with a heartbeat answer: keep that under a few seconds.
     maxHeartbeatThrottleInterval: '5 seconds',
   });

@@ -1,4 +1,4 @@
-import type { Sql } from '../../db/client.js';
+import type { Queryable } from '../../db/client.js';
 import { ACTIVE_STATUSES, type JobStatus } from '../../workflows/closeup/contract.js';
 
 export interface ActiveJob {
@@ -9,7 +9,7 @@ export interface ActiveJob {
 }
 
 /** The user's one job that still holds their slot, if any. */
-export async function findActiveJob(sql: Sql, userId: string): Promise<ActiveJob | undefined> {
+export async function findActiveJob(sql: Queryable, userId: string): Promise<ActiveJob | undefined> {
   const [row] = await sql<{ id: number; status: JobStatus; workflow_id: string; run_id: string | null }[]>`
     select id, status, workflow_id, run_id from video_jobs
     where user_id = ${userId} and status in ${sql(ACTIVE_STATUSES)}

@@ -18,7 +18,7 @@ async function recentSends(tx: Tx, userId: string) {
 }
 
 /** Seconds until the number may receive another code under the hourly cap; undefined when it may now. */
-export async function hourlyCapWait(tx: Tx, policy: OtpPolicy, userId: string): Promise<number | undefined> {
+async function hourlyCapWait(tx: Tx, policy: OtpPolicy, userId: string): Promise<number | undefined> {
   const recent = await recentSends(tx, userId);
   if (recent.sends < policy.OTP_MAX_SENDS_PER_HOUR || !recent.oldest_at) return undefined;
   return Math.max(1, Math.ceil((recent.oldest_at.getTime() + 3600_000 - Date.now()) / 1000));

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { mediaKey } from '../../activities/storage/keys.js';
+import type { Queryable, Tx } from '../../db/client.js';
 import { generateTrackingToken, hashTrackingToken } from '../../lib/secrets.js';
 import { searchAttributes } from '../../lib/temporal.js';
 import type { IntakePhoto } from '../../lib/media/image-intake.js';
@@ -8,7 +9,6 @@ import {
   PIPELINE,
   closeupWorkflowId,
   isActive,
-  otpRequestedSignal,
   resubmittedSignal,
   type CloseupInput,
   type JobStatus,
@@ -17,7 +17,7 @@ import {
 import { closeupSubmissionWorkflow } from '../../workflows/closeup/submission.js';
 import type { AppDeps } from '../lib/types.js';
 import { findActiveJob, type ActiveJob } from './active-job.js';
-import { hourlyCapWait, lockUser, reserveOtp, type OtpReservation } from './otp-policy.js';
+import { lockUser, reserveOtp } from './otp-policy.js';
 import { findOrCreateUser } from './users.js';
 
 export type SubmissionOutcome =
@@ -50,20 +50,12 @@ export async function submitVideo(deps: AppDeps, submission: Submission): Promis
   const active = await findActiveJob(sql, user.id);
   if (active) return continueActiveJob(deps, user.id, active, submission);
 
-  if (!user.verified) {
-    // A new job would text a code at once: refuse before anything starts when the number is capped.
-    const capped = await sql.begin(async (tx) => {
-      await lockUser(tx, user.id);
-      return hourlyCapWait(tx, config, user.id);
-    });
-    if (capped !== undefined) return { status: 'otp_limited', retryAfterSeconds: capped };
-  }
-
   const jobId = await reserveJobId(deps);
   const selfieKey = mediaKey(jobId, 'selfie', 'jpg');
   await deps.storage.putBuffer(selfieKey, submission.photo.jpeg, 'image/jpeg');
   const trackingToken = generateTrackingToken();
-  const input: CloseupInput = {
+  const workflowId = closeupWorkflowId(user.id);
+  const draft = {
     jobId,
     userId: user.id,
     needsOtp: !user.verified,
@@ -72,53 +64,74 @@ export async function submitVideo(deps: AppDeps, submission: Submission): Promis
     answers: submission.answers,
     trackingTokenHash: hashTrackingToken(trackingToken).toString('hex'),
   };
-  const workflowId = closeupWorkflowId(user.id);
-  let runId: string | undefined;
-  for (const giveUpAt = Date.now() + FINISHING_RUN_WAIT_MS; runId === undefined; ) {
+
+  // Under the user's lock, so simultaneous submissions of one number take turns: the first code is
+  // reserved (hourly cap) and the workflow started; a request that loses gives its code back.
+  const started = await sql.begin(async (tx): Promise<StartAttempt> => {
+    await lockUser(tx, user.id);
+    let otpId: number | null = null;
+    if (draft.needsOtp) {
+      const reservation = await reserveOtp(tx, config, { userId: user.id, jobId, enforceCooldown: false });
+      if (!('otpId' in reservation)) return { outcome: { status: 'otp_limited', retryAfterSeconds: reservation.retryAfterSeconds } };
+      otpId = reservation.otpId;
+    }
+    const attempt = await startWorkflow(deps, tx, workflowId, { ...draft, otpId });
+    if ('runId' in attempt) return attempt;
+    if (otpId !== null) await tx`delete from user_otp where id = ${otpId}`;
+    return attempt;
+  });
+  if ('outcome' in started) return started.outcome;
+  if ('owner' in started) return continueActiveJob(deps, user.id, started.owner, submission);
+  const { runId } = started;
+
+  // The workflow creates the row too (its first activity); whoever is first wins, both are equal.
+  // One statement, so one round trip and atomic.
+  const status = draft.needsOtp ? 'awaiting_otp' : 'queued';
+  await sql`
+    with job as (
+      insert into video_jobs (id, user_id, workflow_id, run_id, tracking_token_hash, status, gender, attribute_love, relationship_status, vibe)
+      values (${jobId}, ${user.id}, ${workflowId}, ${runId}, ${hashTrackingToken(trackingToken)}, ${status},
+              ${draft.answers.gender}, ${draft.answers.attribute_love}, ${draft.answers.relationship_status}, ${draft.answers.vibe})
+      on conflict (id) do nothing returning id
+    ), asset as (
+      insert into video_assets (job_id, kind, storage_key) select id, 'selfie', ${selfieKey} from job
+    )
+    insert into video_job_events (job_id, status) select id, ${status} from job`;
+  return draft.needsOtp ? { status: 'otp_sent', jobId, trackingToken } : { status: 'video_created', jobId, trackingToken };
+}
+
+type StartAttempt = { runId: string } | { owner: ActiveJob } | { outcome: SubmissionOutcome };
+
+/**
+ * Starts the user's workflow, or says who holds the workflow ID. A run whose job has just ended
+ * (failed, uploaded) closes within moments: wait for it rather than answer `pending` for a job that is over.
+ */
+async function startWorkflow(deps: AppDeps, tx: Tx, workflowId: string, input: CloseupInput): Promise<StartAttempt> {
+  for (const giveUpAt = Date.now() + FINISHING_RUN_WAIT_MS; ; ) {
     try {
       const handle = await deps.temporal.workflow.start(closeupSubmissionWorkflow, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
         workflowId,
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         args: [input],
         typedSearchAttributes: [
-          { key: searchAttributes.jobId, value: jobId },
+          { key: searchAttributes.jobId, value: input.jobId },
           { key: searchAttributes.pipeline, value: PIPELINE },
           { key: searchAttributes.status, value: input.needsOtp ? 'awaiting_otp' : 'queued' },
           { key: searchAttributes.stage, value: input.needsOtp ? 'otp' : 'queued' },
         ],
       });
-      runId = handle.firstExecutionRunId;
+      return { runId: handle.firstExecutionRunId };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const owner = await ownerOfRunningWorkflow(deps, user.id, workflowId);
-      if (owner !== 'finishing') return continueActiveJob(deps, user.id, owner, submission);
-      if (Date.now() > giveUpAt) return { status: 'busy', retryAfterSeconds: 2 };
+      // On the transaction's connection: the pool may be all taken by requests queued on the lock.
+      const owner = await ownerOfRunningWorkflow(deps, tx, input.userId, workflowId);
+      if (owner !== 'finishing') return { owner };
+      if (Date.now() > giveUpAt) return { outcome: { status: 'busy', retryAfterSeconds: 2 } };
       await sleep(100);
     }
   }
-
-  // The workflow creates the row too (its first activity); whoever is first wins, both are equal.
-  await sql.begin(async (tx) => {
-    const [created] = await tx`
-      insert into video_jobs (id, user_id, workflow_id, run_id, tracking_token_hash, status, gender, attribute_love, relationship_status, vibe)
-      values (${jobId}, ${user.id}, ${workflowId}, ${runId}, ${hashTrackingToken(trackingToken)}, ${input.needsOtp ? 'awaiting_otp' : 'queued'},
-              ${input.answers.gender}, ${input.answers.attribute_love}, ${input.answers.relationship_status}, ${input.answers.vibe})
-      on conflict (id) do nothing returning id`;
-    if (created) {
-      await tx`insert into video_assets (job_id, kind, storage_key) values (${jobId}, 'selfie', ${selfieKey}) on conflict do nothing`;
-      await tx`insert into video_job_events (job_id, status) values (${jobId}, ${input.needsOtp ? 'awaiting_otp' : 'queued'})`;
-    }
-  });
-  if (!input.needsOtp) return { status: 'video_created', jobId, trackingToken };
-
-  const reservation = await reserveFor(deps, user.id, jobId, false);
-  if ('otpId' in reservation) {
-    await deps.temporal.workflow.getHandle(workflowId, runId).signal(otpRequestedSignal, { otpId: reservation.otpId });
-    return { status: 'otp_sent', jobId, trackingToken };
-  }
-  return { status: 'otp_sent', jobId, trackingToken, retryAfterSeconds: reservation.retryAfterSeconds };
 }
 
 async function reserveJobId(deps: AppDeps): Promise<number> {
@@ -127,20 +140,13 @@ async function reserveJobId(deps: AppDeps): Promise<number> {
   return row.id;
 }
 
-function reserveFor(deps: AppDeps, userId: string, jobId: number, enforceCooldown: boolean): Promise<OtpReservation> {
-  return deps.sql.begin(async (tx) => {
-    await lockUser(tx, userId);
-    return reserveOtp(tx, deps.config, { userId, jobId, enforceCooldown });
-  });
-}
-
 /**
  * The job that owns the running workflow, or `finishing` when that job has already ended (failed,
  * uploaded, expired) and only its run is still closing. Its row may not be written yet when the
  * winning request is a few milliseconds ahead: the job id is also a search attribute set at start.
  */
-async function ownerOfRunningWorkflow(deps: AppDeps, userId: string, workflowId: string): Promise<ActiveJob | 'finishing'> {
-  const active = await findActiveJob(deps.sql, userId);
+async function ownerOfRunningWorkflow(deps: AppDeps, sql: Queryable, userId: string, workflowId: string): Promise<ActiveJob | 'finishing'> {
+  const active = await findActiveJob(sql, userId);
   if (active) return active;
   const description = await deps.temporal.workflow
     .getHandle(workflowId)
@@ -152,7 +158,7 @@ async function ownerOfRunningWorkflow(deps: AppDeps, userId: string, workflowId:
   if (!description || description.status.name !== 'RUNNING') return 'finishing';
   const jobId = description.typedSearchAttributes.get(searchAttributes.jobId);
   if (jobId === undefined) throw new Error(`running workflow ${workflowId} carries no job id`);
-  const [row] = await deps.sql<{ status: JobStatus }[]>`select status from video_jobs where id = ${jobId}`;
+  const [row] = await sql<{ status: JobStatus }[]>`select status from video_jobs where id = ${jobId}`;
   if (row && !isActive(row.status)) return 'finishing';
   const status = row?.status ?? (description.typedSearchAttributes.get(searchAttributes.status) === 'awaiting_otp' ? 'awaiting_otp' : 'queued');
   return { id: jobId, status, workflowId, runId: description.runId };

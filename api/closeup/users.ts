@@ -6,19 +6,24 @@ export interface UserRecord {
   verified: boolean;
 }
 
-/** The user behind a number, created on first sight; the number is stored encrypted and looked up by its blind index. */
+/** The user behind a number, created on first sight (one round trip); stored encrypted, found by its blind index. */
 export async function findOrCreateUser(sql: Sql, keys: PhoneKeys, e164: string): Promise<UserRecord> {
   const index = phoneIndex(keys, e164);
-  await sql`
+  // The outer select sees the table as it was before this statement: an existing user comes from
+  // it, a new one from `created`.
+  const [row] = await sql<{ id: string; verified: boolean | null }[]>`
     with created as (
       insert into users (phone_index, phone_encrypted) values (${index}, ${encryptPhone(keys, e164)})
       on conflict (phone_index) do nothing
       returning id
+    ), verification as (
+      insert into user_verification (user_id) select id from created
     )
-    insert into user_verification (user_id) select id from created on conflict do nothing`;
-  const user = await findUser(sql, keys, e164);
-  if (!user) throw new Error('user vanished right after it was created');
-  return user;
+    select u.id, v.is_verified as verified from users u left join user_verification v on v.user_id = u.id where u.phone_index = ${index}
+    union all
+    select id, false from created`;
+  if (!row) throw new Error('user vanished right after it was created');
+  return { id: row.id, verified: row.verified === true };
 }
 
 export async function findUser(sql: Sql, keys: PhoneKeys, e164: string): Promise<UserRecord | undefined> {

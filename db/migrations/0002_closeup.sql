@@ -75,7 +75,8 @@ create table video_assets (
 create table user_otp (
   id bigint generated always as identity primary key,
   user_id uuid not null references users (id),
-  job_id bigint not null references video_jobs (id),
+  -- No foreign key: a new job's first code is reserved before its workflow (and row) exist.
+  job_id bigint not null,
   code_hash bytea,
   expires_at timestamptz,
   sent_at timestamptz,

@@ -63,6 +63,8 @@ export interface CloseupInput {
   answers: SubmissionAnswers;
   /** SHA-256 (hex) of the submitter's tracking token, so the workflow can (re)create the job row. */
   trackingTokenHash: string;
+  /** The first code, reserved by the API under the cooldown and hourly cap; null for verified users. */
+  otpId: number | null;
 }
 
 export interface DeliveryInput {

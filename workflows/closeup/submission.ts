@@ -83,7 +83,7 @@ export async function closeupSubmissionWorkflow(input: CloseupInput): Promise<Cl
   let selfieKey = input.selfieKey;
   let answers = input.answers;
   let verified = !input.needsOtp;
-  const otpRequests: number[] = [];
+  const otpRequests: number[] = input.otpId === null ? [] : [input.otpId];
 
   setHandler(otpRequestedSignal, ({ otpId }) => void otpRequests.push(otpId));
   setHandler(otpVerifiedSignal, () => void (verified = true));
