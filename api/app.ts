@@ -17,6 +17,9 @@ import { adminRouter } from './admin/admin.index.js';
 /** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
 export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
 export const JSON_BODY_LIMIT = 64 * 1024;
+/** Meta batches WhatsApp status updates; refusing one makes Meta redeliver it forever. */
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+const WEBHOOK_PATH = '/api/v1/whatsapp/webhook';
 
 // The rest of an oversized body is never read, so the connection cannot carry another request:
 // say so, or a keep-alive client reuses it and loses its next request when the server drops it.
@@ -26,6 +29,7 @@ const tooLarge = (limit: number) => (c: Context) => {
 };
 const multipartLimit = bodyLimit({ maxSize: MULTIPART_BODY_LIMIT, onError: tooLarge(MULTIPART_BODY_LIMIT) });
 const jsonLimit = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge(JSON_BODY_LIMIT) });
+const webhookLimit = bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) });
 
 export function createApp(deps: AppDeps): AppOpenAPI {
   const app = createRouter();
@@ -45,7 +49,8 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   });
   app.use((c, next) => {
     const multipart = c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data');
-    return multipart ? multipartLimit(c, next) : jsonLimit(c, next);
+    if (multipart) return multipartLimit(c, next);
+    return c.req.path === WEBHOOK_PATH ? webhookLimit(c, next) : jsonLimit(c, next);
   });
 
   app.route('/', healthRouter);

@@ -148,6 +148,18 @@ describe('WhatsApp status webhook (POST)', () => {
     assert.deepEqual(events.map((event) => event.status), ['delivered', 'failed', 'read', 'sent']);
   });
 
+  it('accepts a batch of statuses larger than the API-wide JSON limit', async () => {
+    const messageId = `wamid.batch${nextJob}`;
+    const jobId = await sentJob(messageId);
+    // Meta batches; a refused webhook is redelivered over and over.
+    const padding = Array.from({ length: 600 }, (_, index) => status(`wamid.unknown${index}`, 'delivered', 999_000_000 + index));
+    const body = statusesBody([...padding, status(messageId, 'delivered', jobId)]);
+    assert.ok(body.length > 64 * 1024);
+    const response = await post(body);
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal((await deliveryOf(jobId))?.status, 'delivered');
+  });
+
   it('records a failure with its WhatsApp error code', async () => {
     const messageId = `wamid.failed${nextJob}`;
     const jobId = await sentJob(messageId);
