@@ -42,13 +42,13 @@ interface Submission {
  * FAIL, so of many simultaneous submissions exactly one starts a job; the others find it and answer
  * `pending`, or — while it still waits for the OTP — replace its form and photo (`otp_sent`).
  */
-export async function submitVideo(deps: AppDeps, submission: Submission): Promise<SubmissionOutcome> {
+export async function submitVideo(deps: AppDeps, submission: Submission, reconsidered = false): Promise<SubmissionOutcome> {
   const { sql, config } = deps;
   const keys = { encryptionKey: config.PHONE_ENCRYPTION_KEY, indexKey: config.PHONE_HASH_KEY };
   const user = await findOrCreateUser(sql, keys, submission.e164);
 
   const active = await findActiveJob(sql, user.id);
-  if (active) return continueActiveJob(deps, user.id, active, submission);
+  if (active) return continueActiveJob(deps, user.id, active, submission, reconsidered);
 
   const jobId = await reserveJobId(deps);
   const selfieKey = mediaKey(jobId, 'selfie', 'jpg');
@@ -76,27 +76,27 @@ export async function submitVideo(deps: AppDeps, submission: Submission): Promis
       otpId = reservation.otpId;
     }
     const attempt = await startWorkflow(deps, tx, workflowId, { ...draft, otpId });
-    if ('runId' in attempt) return attempt;
-    if (otpId !== null) await tx`delete from user_otp where id = ${otpId}`;
+    if (!('runId' in attempt)) {
+      if (otpId !== null) await tx`delete from user_otp where id = ${otpId}`;
+      return attempt;
+    }
+    // Written before the lock is released, so a request queued behind this one finds the job.
+    // The workflow writes the same row in its first activity; whichever comes first wins.
+    const status = draft.needsOtp ? 'awaiting_otp' : 'queued';
+    await tx`
+      with job as (
+        insert into video_jobs (id, user_id, workflow_id, run_id, tracking_token_hash, status, gender, attribute_love, relationship_status, vibe)
+        values (${jobId}, ${user.id}, ${workflowId}, ${attempt.runId}, ${hashTrackingToken(trackingToken)}, ${status},
+                ${draft.answers.gender}, ${draft.answers.attribute_love}, ${draft.answers.relationship_status}, ${draft.answers.vibe})
+        on conflict (id) do nothing returning id
+      ), asset as (
+        insert into video_assets (job_id, kind, storage_key) select id, 'selfie', ${selfieKey} from job
+      )
+      insert into video_job_events (job_id, status) select id, ${status} from job`;
     return attempt;
   });
   if ('outcome' in started) return started.outcome;
-  if ('owner' in started) return continueActiveJob(deps, user.id, started.owner, submission);
-  const { runId } = started;
-
-  // The workflow creates the row too (its first activity); whoever is first wins, both are equal.
-  // One statement, so one round trip and atomic.
-  const status = draft.needsOtp ? 'awaiting_otp' : 'queued';
-  await sql`
-    with job as (
-      insert into video_jobs (id, user_id, workflow_id, run_id, tracking_token_hash, status, gender, attribute_love, relationship_status, vibe)
-      values (${jobId}, ${user.id}, ${workflowId}, ${runId}, ${hashTrackingToken(trackingToken)}, ${status},
-              ${draft.answers.gender}, ${draft.answers.attribute_love}, ${draft.answers.relationship_status}, ${draft.answers.vibe})
-      on conflict (id) do nothing returning id
-    ), asset as (
-      insert into video_assets (job_id, kind, storage_key) select id, 'selfie', ${selfieKey} from job
-    )
-    insert into video_job_events (job_id, status) select id, ${status} from job`;
+  if ('owner' in started) return continueActiveJob(deps, user.id, started.owner, submission, reconsidered);
   return draft.needsOtp ? { status: 'otp_sent', jobId, trackingToken } : { status: 'video_created', jobId, trackingToken };
 }
 
@@ -165,7 +165,13 @@ async function ownerOfRunningWorkflow(deps: AppDeps, sql: Queryable, userId: str
 }
 
 /** Another submission while a job holds the slot: `pending`, or a re-submission while the OTP is pending. */
-async function continueActiveJob(deps: AppDeps, userId: string, active: ActiveJob, submission: Submission): Promise<SubmissionOutcome> {
+async function continueActiveJob(
+  deps: AppDeps,
+  userId: string,
+  active: ActiveJob,
+  submission: Submission,
+  reconsidered: boolean,
+): Promise<SubmissionOutcome> {
   if (active.status !== 'awaiting_otp') return { status: 'pending', jobId: active.id };
 
   const selfieKey = mediaKey(active.id, 'selfie', 'jpg');
@@ -185,8 +191,9 @@ async function continueActiveJob(deps: AppDeps, userId: string, active: ActiveJo
     await tx`insert into video_job_events (job_id, status, detail) values (${active.id}, 'awaiting_otp', ${tx.json({ resubmitted: true })})`;
     return reserveOtp(tx, deps.config, { userId, jobId: active.id, enforceCooldown: true });
   });
-  // Verified (or expired) between our read and the update: the job moved on.
-  if (!outcome) return { status: 'pending', jobId: active.id };
+  // The job moved on between our read and the update: verified (now processing → pending) or
+  // expired (→ a new job). Decide again, once, from the new state.
+  if (!outcome) return reconsidered ? { status: 'pending', jobId: active.id } : submitVideo(deps, submission, true);
 
   const otpId = 'otpId' in outcome ? outcome.otpId : null;
   try {
