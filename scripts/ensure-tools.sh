@@ -32,41 +32,34 @@ ensure_node_modules() {
   fi
 }
 
-# TEMPORAL_CLI, then PATH, then .tools/bin; otherwise build it from the Go module proxy.
-ensure_temporal_cli() {
-  if [ -n "${TEMPORAL_CLI:-}" ]; then
-    [ -x "$TEMPORAL_CLI" ] || die "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file"
-  elif command -v temporal >/dev/null 2>&1; then
-    TEMPORAL_CLI="$(command -v temporal)"
-  elif [ -x "$TOOLS_BIN/temporal" ]; then
-    TEMPORAL_CLI="$TOOLS_BIN/temporal"
+# A Go-built tool: the path in VARIABLE, then COMMAND on PATH, then .tools/bin; otherwise
+# `go install MODULE` (CGO off) into .tools/bin. Exports VARIABLE.
+ensure_go_tool() {
+  local variable="$1" command="$2" module="$3" label="$4"
+  local path="${!variable:-}"
+  if [ -n "$path" ]; then
+    [ -x "$path" ] || die "$variable=$path is not an executable file"
+  elif command -v "$command" >/dev/null 2>&1; then
+    path="$(command -v "$command")"
+  elif [ -x "$TOOLS_BIN/$command" ]; then
+    path="$TOOLS_BIN/$command"
   else
-    command -v go >/dev/null 2>&1 || die "no temporal CLI found and no Go toolchain to build it; install Go 1.24+ or set TEMPORAL_CLI"
-    say "building the Temporal CLI $TEMPORAL_CLI_VERSION from the Go module proxy (a few minutes the first time)"
-    CGO_ENABLED=0 GOBIN="$TOOLS_BIN" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" \
-      || die "building the Temporal CLI failed (go install github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION)"
-    TEMPORAL_CLI="$TOOLS_BIN/temporal"
+    command -v go >/dev/null 2>&1 || die "no $command found and no Go toolchain to build it; install Go 1.24+ or set $variable"
+    say "building $label from the Go module proxy (a few minutes the first time)"
+    CGO_ENABLED=0 GOBIN="$TOOLS_BIN" go install "$module" || die "building $label failed (go install $module)"
+    path="$TOOLS_BIN/$command"
   fi
-  export TEMPORAL_CLI
+  printf -v "$variable" '%s' "$path"
+  export "${variable?}"
 }
 
-# The S3-compatible server the tests run against: MINIO_BIN, then PATH, then .tools/bin; otherwise
-# build it from the Go module proxy.
+ensure_temporal_cli() {
+  ensure_go_tool TEMPORAL_CLI temporal "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" "the Temporal CLI $TEMPORAL_CLI_VERSION"
+}
+
+# The S3-compatible server the tests run against.
 ensure_minio() {
-  if [ -n "${MINIO_BIN:-}" ]; then
-    [ -x "$MINIO_BIN" ] || die "MINIO_BIN=$MINIO_BIN is not an executable file"
-  elif command -v minio >/dev/null 2>&1; then
-    MINIO_BIN="$(command -v minio)"
-  elif [ -x "$TOOLS_BIN/minio" ]; then
-    MINIO_BIN="$TOOLS_BIN/minio"
-  else
-    command -v go >/dev/null 2>&1 || die "no minio found and no Go toolchain to build it; install Go 1.24+ or set MINIO_BIN"
-    say "building MinIO $MINIO_VERSION from the Go module proxy (a few minutes the first time)"
-    CGO_ENABLED=0 GOBIN="$TOOLS_BIN" go install "github.com/minio/minio@$MINIO_VERSION" \
-      || die "building MinIO failed (go install github.com/minio/minio@$MINIO_VERSION)"
-    MINIO_BIN="$TOOLS_BIN/minio"
-  fi
-  export MINIO_BIN
+  ensure_go_tool MINIO_BIN minio "github.com/minio/minio@$MINIO_VERSION" "MinIO $MINIO_VERSION"
 }
 
 # FFMPEG_PATH or PATH; Debian as root installs the package.

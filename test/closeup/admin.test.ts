@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { findOrCreateUser } from '../../api/closeup/users.js';
 import { createHttpLipsyncGenerator } from '../../activities/lipsync/http.js';
 import { stageActivityId } from '../../workflows/closeup/shared.js';
 import { startLipsyncApiFake, type LipsyncApiFake } from '../fakes/lipsync-api.js';
@@ -36,13 +35,6 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
     await lipsync.close();
   });
 
-  async function verifiedMobile(): Promise<string> {
-    const mobile = freshMobile();
-    const keys = { encryptionKey: stack.config.PHONE_ENCRYPTION_KEY, indexKey: stack.config.PHONE_HASH_KEY };
-    const user = await findOrCreateUser(stack.sql, keys, `+91${mobile}`);
-    await stack.sql`update user_verification set is_verified = true, verified_at = now() where user_id = ${user.id}`;
-    return mobile;
-  }
 
   async function create(mobile: string, photo?: Buffer): Promise<number> {
     const response = await stack.submit({ mobile_number: mobile, ...(photo ? { photo } : {}) });
@@ -58,7 +50,7 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
   }
 
   it('lists jobs newest first with the decrypted number, IST times, filters and a link to the Temporal run', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     const jobId = await create(mobile);
     await stack.waitForStatus(jobId, ['sent', 'failed']);
     const listed = await stack.admin('/api/v1/video-jobs/list?status=sent&limit=500');
@@ -85,7 +77,7 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
   });
 
   it('retries a job failed at lip-sync from that stage: the photo stage is not run again', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     lipsync.plan = ['starting', 'failed'];
     const creates = lipsync.creates.length;
     const jobId = await create(mobile);
@@ -116,7 +108,7 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
   });
 
   it('refuses with 409 to retry while the user has a newer active job, and retries once it is done', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     const blank = await flatImage(900, 1200).jpeg().toBuffer();
     const failedJob = await create(mobile, blank);
     assert.equal(await stack.waitForStatus(failedJob, ['failed']), 'failed');
@@ -146,7 +138,7 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
   });
 
   it('cancels an active job: the running prediction is cancelled and the job fails as cancelled', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     lipsync.plan = ['starting', 'processing'];
     const jobId = await create(mobile);
     await stack.waitForStatus(jobId, ['lipsync_processing']);
@@ -163,7 +155,7 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
   });
 
   it('answers 400 naming the allowed transitions for anything else', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     const jobId = await create(mobile);
     await stack.waitForStatus(jobId, ['sent']);
     const refused = await patch(jobId, 'queued');
@@ -173,7 +165,7 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
   });
 
   it('keeps the job row consistent when a failed run is reset from the Temporal Web UI', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     lipsync.plan = ['starting', 'failed'];
     const jobId = await create(mobile);
     assert.equal(await stack.waitForStatus(jobId, ['failed', 'sent']), 'failed');

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { findOrCreateUser } from '../../api/closeup/users.js';
 import type { VideoDelivery } from '../../activities/ports.js';
 import { freshMobile, startCloseupStack, type CloseupStack } from '../support/closeup-stack.js';
 import { flatImage } from '../support/images.js';
@@ -30,14 +29,6 @@ describe('Close-Up submission scenarios', { timeout: 900_000 }, () => {
   });
   after(() => stack.stop());
 
-  /** A number that has proven itself by OTP, with no job yet (the seed's "verified, video count 0"). */
-  async function verifiedMobile(): Promise<string> {
-    const mobile = freshMobile();
-    const keys = { encryptionKey: stack.config.PHONE_ENCRYPTION_KEY, indexKey: stack.config.PHONE_HASH_KEY };
-    const user = await findOrCreateUser(stack.sql, keys, `+91${mobile}`);
-    await stack.sql`update user_verification set is_verified = true, verified_at = now() where user_id = ${user.id}`;
-    return mobile;
-  }
 
   async function submitExpecting(mobile: string, status: string) {
     const response = await stack.submit({ mobile_number: mobile });
@@ -96,7 +87,7 @@ describe('Close-Up submission scenarios', { timeout: 900_000 }, () => {
   });
 
   it('3. verified user, first video: video_created without an OTP', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     const sentBefore = stack.inbox.messages.length;
     const created = await submitExpecting(mobile, 'video_created');
     assert.equal(created.message, 'Video job created successfully');
@@ -107,7 +98,7 @@ describe('Close-Up submission scenarios', { timeout: 900_000 }, () => {
   });
 
   it('4. verified user with a video being processed: pending with the active job, nothing created', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     const created = await submitExpecting(mobile, 'video_created');
     await stack.waitForStatus(created.job_id, ['photo_processing', 'photo_done', 'lipsync_processing', 'lipsync_done', 'stitching']);
     const pending = await submitExpecting(mobile, 'pending');
@@ -119,7 +110,7 @@ describe('Close-Up submission scenarios', { timeout: 900_000 }, () => {
   });
 
   it('5. verified user whose previous video is uploaded (still being sent) or sent: video_created', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     let open!: () => void;
     deliveryGate = new Promise((resolve) => (open = resolve));
     const first = await submitExpecting(mobile, 'video_created');
@@ -140,7 +131,7 @@ describe('Close-Up submission scenarios', { timeout: 900_000 }, () => {
   });
 
   it('6. verified user whose previous video failed: video_created, the failed job stays failed', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     const blank = await flatImage(900, 1200).jpeg().toBuffer();
     const rejected = await stack.submit({ mobile_number: mobile, photo: blank });
     assert.equal(rejected.body.status, 'video_created');
@@ -158,7 +149,7 @@ describe('Close-Up submission scenarios', { timeout: 900_000 }, () => {
   });
 
   it('7. second video while the first is queued: pending with the first job', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     await stack.stopWorker();
     try {
       const first = await submitExpecting(mobile, 'video_created');
@@ -172,7 +163,7 @@ describe('Close-Up submission scenarios', { timeout: 900_000 }, () => {
   });
 
   it('8. second video after the first was sent: video_created, both jobs kept', async () => {
-    const mobile = await verifiedMobile();
+    const mobile = await stack.verifiedMobile();
     const first = await submitExpecting(mobile, 'video_created');
     assert.equal(await stack.waitForStatus(first.job_id, ['sent', 'failed']), 'sent');
     const second = await submitExpecting(mobile, 'video_created');

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
+import { findOrCreateUser } from '../../api/closeup/users.js';
 import type { Providers } from '../../activities/providers.js';
 import type { Sql } from '../../db/client.js';
 import type { Config } from '../../lib/config.js';
@@ -99,6 +100,14 @@ export async function startCloseupStack(
 
     verify(mobile: string, otp: string) {
       return this.postJson('/api/v1/auth/verify-otp', { mobile_number: mobile, otp });
+    },
+
+    /** A number that has proven itself by OTP, with no job yet (the seed's "verified, video count 0"). */
+    async verifiedMobile(): Promise<string> {
+      const mobile = freshMobile();
+      const user = await findOrCreateUser(sql, { encryptionKey: config.PHONE_ENCRYPTION_KEY, indexKey: config.PHONE_HASH_KEY }, `+91${mobile}`);
+      await sql`update user_verification set is_verified = true, verified_at = now() where user_id = ${user.id}`;
+      return mobile;
     },
 
     /** The newest code texted to this number (masked as the console sender logs it). */
