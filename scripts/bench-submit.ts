@@ -37,10 +37,11 @@ import { migrate } from '../db/migrations.js';
 import { loadConfig } from '../lib/config.js';
 import { encryptPhone, phoneIndex } from '../lib/phone-crypto.js';
 import { generateTrackingToken, hashTrackingToken } from '../lib/secrets.js';
-import { ensureSearchAttributes, searchAttributes } from '../lib/temporal.js';
+import { ensureSearchAttributes } from '../lib/temporal.js';
 import { mediaKey } from '../activities/storage/keys.js';
-import { PIPELINE, closeupWorkflowId, type CloseupInput } from '../workflows/closeup/contract.js';
+import type { CloseupInput } from '../workflows/closeup/contract.js';
 import { closeupSubmissionWorkflow } from '../workflows/closeup/submission.js';
+import { closeupStartOptions } from '../api/closeup/submission.js';
 import { buildWorkflowBundle } from '../worker/workflow-bundle.js';
 import { texturedJpeg } from '../test/support/images.js';
 import { freePort } from '../test/support/ports.js';
@@ -377,19 +378,7 @@ try {
   };
   const startBare = async (input: CloseupInput) => {
     const began = performance.now();
-    await client.workflow.start(closeupSubmissionWorkflow, {
-      taskQueue,
-      workflowId: closeupWorkflowId(input.userId),
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      args: [input],
-      typedSearchAttributes: [
-        { key: searchAttributes.jobId, value: input.jobId },
-        { key: searchAttributes.pipeline, value: PIPELINE },
-        { key: searchAttributes.status, value: 'awaiting_otp' },
-        { key: searchAttributes.stage, value: 'otp' },
-      ],
-    });
+    await client.workflow.start(closeupSubmissionWorkflow, closeupStartOptions(input, taskQueue));
     const ms = performance.now() - began;
     started += 1;
     return ms;

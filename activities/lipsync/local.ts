@@ -41,7 +41,7 @@ export function createLocalLipsyncGenerator(config: Pick<Config, 'FFMPEG_PATH' |
   return {
     name: 'local',
     async generate(input, progress) {
-      const { width, height, fps } = CLIP_FORMAT;
+      const { width, height } = CLIP_FORMAT;
       const caption = captionFor(input.answers);
       const captionPath = `${input.outputPath}.caption.png`;
       try {

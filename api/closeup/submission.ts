@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
 import { mediaKey } from '../../activities/storage/keys.js';
 import type { Queryable, Tx } from '../../db/client.js';
 import { generateTrackingToken, hashTrackingToken } from '../../lib/secrets.js';
@@ -100,6 +100,23 @@ export async function submitVideo(deps: AppDeps, submission: Submission, reconsi
   return draft.needsOtp ? { status: 'otp_sent', jobId, trackingToken } : { status: 'video_created', jobId, trackingToken };
 }
 
+/** How a submission's workflow starts: one per user at a time, findable by job id in the Web UI. */
+export function closeupStartOptions(input: CloseupInput, taskQueue: string) {
+  return {
+    taskQueue,
+    workflowId: closeupWorkflowId(input.userId),
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    args: [input] as [CloseupInput],
+    typedSearchAttributes: [
+      { key: searchAttributes.jobId, value: input.jobId },
+      { key: searchAttributes.pipeline, value: PIPELINE },
+      { key: searchAttributes.status, value: input.needsOtp ? 'awaiting_otp' : 'queued' },
+      { key: searchAttributes.stage, value: input.needsOtp ? 'otp' : 'queued' },
+    ],
+  } satisfies WorkflowStartOptions<typeof closeupSubmissionWorkflow>;
+}
+
 type StartAttempt = { runId: string } | { owner: ActiveJob } | { outcome: SubmissionOutcome };
 
 /**
@@ -109,19 +126,7 @@ type StartAttempt = { runId: string } | { owner: ActiveJob } | { outcome: Submis
 async function startWorkflow(deps: AppDeps, tx: Tx, workflowId: string, input: CloseupInput): Promise<StartAttempt> {
   for (const giveUpAt = Date.now() + FINISHING_RUN_WAIT_MS; ; ) {
     try {
-      const handle = await deps.temporal.workflow.start(closeupSubmissionWorkflow, {
-        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-        workflowId,
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        args: [input],
-        typedSearchAttributes: [
-          { key: searchAttributes.jobId, value: input.jobId },
-          { key: searchAttributes.pipeline, value: PIPELINE },
-          { key: searchAttributes.status, value: input.needsOtp ? 'awaiting_otp' : 'queued' },
-          { key: searchAttributes.stage, value: input.needsOtp ? 'otp' : 'queued' },
-        ],
-      });
+      const handle = await deps.temporal.workflow.start(closeupSubmissionWorkflow, closeupStartOptions(input, deps.config.TEMPORAL_TASK_QUEUE));
       return { runId: handle.firstExecutionRunId };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { createHttpLipsyncGenerator } from '../../activities/lipsync/http.js';
 import { stageActivityId } from '../../workflows/closeup/shared.js';
 import { startLipsyncApiFake, type LipsyncApiFake } from '../fakes/lipsync-api.js';
-import { freshMobile, startCloseupStack, type CloseupStack } from '../support/closeup-stack.js';
+import { startCloseupStack, type CloseupStack } from '../support/closeup-stack.js';
 import { flatImage } from '../support/images.js';
 import { makeClip } from '../support/media.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, sendJson, startLoopbackServer } from './loopback.js';
 
 /**
  * Groq's OpenAI-compatible chat completions (POST /openai/v1/chat/completions) as documented at
@@ -52,17 +52,6 @@ export interface GroqRequest {
   bytes: number;
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
-
 export async function startGroqFake() {
   const requests: GroqRequest[] = [];
   const failures: GroqScripted[] = [];
@@ -72,36 +61,36 @@ export async function startGroqFake() {
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const raw = await readBody(request);
     if (request.method !== 'POST' || request.url !== '/openai/v1/chat/completions') {
-      return send(response, 404, groqError(`Unknown request URL: ${request.method} ${request.url}. Please check the URL for typos, or see the docs at https://console.groq.com/docs/`, 'invalid_request_error', 'unknown_url'));
+      return sendJson(response, 404, groqError(`Unknown request URL: ${request.method} ${request.url}. Please check the URL for typos, or see the docs at https://console.groq.com/docs/`, 'invalid_request_error', 'unknown_url'));
     }
     if (request.headers.authorization !== `Bearer ${GROQ_FAKE_KEY}`) {
-      return send(response, 401, groqError('Invalid API Key', 'invalid_request_error', 'invalid_api_key'));
+      return sendJson(response, 401, groqError('Invalid API Key', 'invalid_request_error', 'invalid_api_key'));
     }
     let body: GroqRequest['body'];
     try {
       body = JSON.parse(raw.toString('utf8')) as GroqRequest['body'];
     } catch {
-      return send(response, 400, groqError('We could not parse the JSON body of your request.', 'invalid_request_error'));
+      return sendJson(response, 400, groqError('We could not parse the JSON body of your request.', 'invalid_request_error'));
     }
     requests.push({ authorization: request.headers.authorization, body, bytes: raw.length });
     const images = body.messages.flatMap((message) => (Array.isArray(message.content) ? message.content : [])).filter((part) => part.type === 'image_url');
     if (images.some((part) => part.image_url?.url.startsWith('data:')) && raw.length > GROQ_BASE64_REQUEST_LIMIT) {
-      return send(response, 413, groqError('Request Entity Too Large', 'invalid_request_error', 'request_too_large'));
+      return sendJson(response, 413, groqError('Request Entity Too Large', 'invalid_request_error', 'request_too_large'));
     }
     if (body.model === GROQ_DECOMMISSIONED_MODEL) {
-      return send(response, 400, groqError(`The model \`${body.model}\` has been decommissioned and is no longer supported. Please refer to https://console.groq.com/docs/deprecations for a recommendation on which model to use instead.`, 'invalid_request_error', 'model_decommissioned'));
+      return sendJson(response, 400, groqError(`The model \`${body.model}\` has been decommissioned and is no longer supported. Please refer to https://console.groq.com/docs/deprecations for a recommendation on which model to use instead.`, 'invalid_request_error', 'model_decommissioned'));
     }
     if (body.model !== GROQ_FAKE_MODEL) {
-      return send(response, 404, groqError(`The model \`${body.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'));
+      return sendJson(response, 404, groqError(`The model \`${body.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'));
     }
     const failure = failures.shift();
     if (failure === 'hang') return; // never answers: the client's timeout must fire
-    if (failure) return send(response, failure.status, failure.body, failure.headers);
+    if (failure) return sendJson(response, failure.status, failure.body, failure.headers);
 
     const content = answers.shift() ?? 'APPROVED';
     const promptTokens = 1200 + images.length * 64;
     const completionTokens = Math.max(1, Math.ceil(content.length / 4));
-    send(response, 200, {
+    sendJson(response, 200, {
       id: `chatcmpl-${randomUUID()}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
@@ -121,25 +110,14 @@ export async function startGroqFake() {
     });
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
-      response.end(`fake failed: ${(error as Error).message}`);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startLoopbackServer(handle);
   return {
     /** What GROQ_BASE_URL is set to (the SDK appends /openai/v1/…). */
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     requests,
     failures,
     answers,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 
