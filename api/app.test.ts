@@ -3,16 +3,14 @@ import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { createTemporalClient } from '../lib/temporal.js';
 import { testConfig, testSql } from '../test/support/harness.js';
-import { createStorage } from '../activities/storage/create-storage.js';
-import { createLocalPhotoValidator } from '../activities/photo-validation/local-validator.js';
 import { createApp, JSON_BODY_LIMIT, MULTIPART_BODY_LIMIT } from './app.js';
+import { createAppDeps } from './lib/deps.js';
 
 const config = testConfig();
 const sql = testSql(config);
 const temporal = createTemporalClient(config);
 const logger = pino({ level: 'silent' });
-const storage = createStorage(config);
-const app = createApp({ config, logger, sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
+const app = createApp(createAppDeps(config, { logger, sql, temporal }));
 
 after(async () => {
   await sql.end();
@@ -43,7 +41,7 @@ describe('API skeleton', () => {
   it('names Temporal when Temporal is down', async () => {
     const downConfig = testConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
     const downTemporal = createTemporalClient(downConfig);
-    const downApp = createApp({ config: downConfig, logger, sql, temporal: downTemporal, storage, photoValidator: createLocalPhotoValidator() });
+    const downApp = createApp(createAppDeps(downConfig, { logger, sql, temporal: downTemporal }));
     const response = await downApp.request('/readyz');
     assert.equal(response.status, 503);
     const body = (await response.json()) as { error: string; message: string; statusCode: number };
@@ -55,7 +53,7 @@ describe('API skeleton', () => {
 
   it('names PostgreSQL when PostgreSQL is down', async () => {
     const downSql = testSql(testConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }));
-    const downApp = createApp({ config, logger, sql: downSql, temporal, storage, photoValidator: createLocalPhotoValidator() });
+    const downApp = createApp(createAppDeps(config, { logger, sql: downSql, temporal }));
     const response = await downApp.request('/readyz');
     assert.equal(response.status, 503);
     const body = (await response.json()) as { message: string };

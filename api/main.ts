@@ -4,16 +4,13 @@ import { createLogger } from '../lib/logger.js';
 import { createTemporalClient } from '../lib/temporal.js';
 import { createSql } from '../db/client.js';
 import { createApp } from './app.js';
-import { createStorage } from '../activities/storage/create-storage.js';
-import { createPhotoValidator } from '../activities/photo-validation/create-photo-validator.js';
+import { createAppDeps } from './lib/deps.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'api');
 const sql = createSql(config.DATABASE_URL);
 const temporal = createTemporalClient(config);
-const storage = createStorage(config);
-const photoValidator = createPhotoValidator(config);
-const app = createApp({ config, logger, sql, temporal, storage, photoValidator });
+const app = createApp(createAppDeps(config, { logger, sql, temporal }));
 
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
   logger.info({ port: info.port }, `API listening on ${config.PUBLIC_BASE_URL}`);

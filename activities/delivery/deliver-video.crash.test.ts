@@ -10,11 +10,11 @@ import { serve, type ServerType } from '@hono/node-server';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
+import { createAppDeps } from '../../api/lib/deps.js';
 import { createTemporalClient } from '../../lib/temporal.js';
 import { startWhatsAppCloudFake, type WhatsAppCloudFake } from '../../test/fakes/whatsapp-cloud.js';
 import { temporalClient, testConfig, testSql, uniqueTaskQueue } from '../../test/support/harness.js';
 import { LocalStorage } from '../storage/local.js';
-import { createLocalPhotoValidator } from '../photo-validation/local-validator.js';
 import { mediaKey } from '../storage/keys.js';
 import type { DeliveredVideo } from './deliver-video.js';
 
@@ -40,8 +40,7 @@ const workers: ChildProcess[] = [];
 
 before(async () => {
   scratch = await mkdtemp(join(process.env.REELFLOW_TEST_SCRATCH ?? tmpdir(), 'delivery-crash-'));
-  const storage = new LocalStorage({ root: join(scratch, 'media'), publicBaseUrl: config.PUBLIC_BASE_URL, signingKey: config.MEDIA_SIGNING_KEY, defaultTtlSeconds: 3600 });
-  api = serve({ fetch: createApp({ config, logger: pino({ level: 'silent' }), sql, temporal, storage, photoValidator: createLocalPhotoValidator() }).fetch, hostname: '127.0.0.1', port: 0 });
+  api = serve({ fetch: createApp(createAppDeps(config, { logger: pino({ level: 'silent' }), sql, temporal })).fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((done) => api.once('listening', done));
   const webhookUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/api/v1/whatsapp/webhook`;
   fake = await startWhatsAppCloudFake({ phoneNumberId: PHONE_NUMBER_ID, accessToken: TOKEN, statusWebhook: { url: webhookUrl, appSecret: APP_SECRET }, sendDelayMs: 60_000 });

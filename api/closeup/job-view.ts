@@ -5,8 +5,6 @@ import { JOB_STATUSES, type JobStatus } from '../../workflows/closeup/contract.j
 import { ApiError } from '../lib/errors.js';
 import type { AppDeps } from '../lib/types.js';
 
-export const TERMINAL_STATUSES: readonly JobStatus[] = ['sent', 'failed', 'otp_expired'];
-
 export const JobViewSchema = z
   .object({
     job_id: z.number().int(),

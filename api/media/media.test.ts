@@ -9,10 +9,10 @@ import { createTemporalClient } from '../../lib/temporal.js';
 import { testConfig, testSql } from '../../test/support/harness.js';
 import { s3TestEnv } from '../../test/support/s3.js';
 import { createStorage } from '../../activities/storage/create-storage.js';
-import { createLocalPhotoValidator } from '../../activities/photo-validation/local-validator.js';
 import { mediaKey } from '../../activities/storage/keys.js';
 import { mediaSignature } from '../../activities/storage/media-signature.js';
 import { createApp } from '../app.js';
+import { createAppDeps } from '../lib/deps.js';
 
 const scratch = await mkdtemp(join(process.env.REELFLOW_TEST_SCRATCH ?? tmpdir(), 'media-route-'));
 const config = testConfig({ MEDIA_ROOT: scratch, PUBLIC_BASE_URL: 'http://reelflow.test' });
@@ -20,7 +20,7 @@ const sql = testSql(config);
 const temporal = createTemporalClient(config);
 const logger = pino({ level: 'silent' });
 const storage = createStorage(config);
-const app = createApp({ config, logger, sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
+const app = createApp(createAppDeps(config, { logger, sql, temporal }));
 
 after(async () => {
   await sql.end();
@@ -127,7 +127,7 @@ describe('GET /media/{key}', () => {
 
   it('is not served when media lives in S3', async () => {
     const s3Config = testConfig(s3TestEnv({ MEDIA_ROOT: scratch }));
-    const s3App = createApp({ config: s3Config, logger, sql, temporal, storage: createStorage(s3Config), photoValidator: createLocalPhotoValidator() });
+    const s3App = createApp(createAppDeps(s3Config, { logger, sql, temporal }));
     await assertError(await s3App.request(await signed(key)), 404, 'NotFound');
   });
 

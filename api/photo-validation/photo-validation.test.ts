@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { createStorage } from '../../activities/storage/create-storage.js';
 import { createGroqPhotoValidator } from '../../activities/photo-validation/groq-validator.js';
 import { createLocalPhotoValidator } from '../../activities/photo-validation/local-validator.js';
 import type { PhotoValidator } from '../../activities/ports.js';
@@ -11,13 +10,13 @@ import { GROQ_FAKE_KEY, GROQ_FAKE_MODEL, groqFailures, startGroqFake, type GroqF
 import { testConfig, testSql } from '../../test/support/harness.js';
 import { blackPng, flatImage, pdfDocument, texturedJpeg, texturedPng } from '../../test/support/images.js';
 import { createApp } from '../app.js';
+import { createAppDeps } from '../lib/deps.js';
 
 const config = testConfig();
 const sql = testSql(config);
 const temporal = createTemporalClient(config);
 const logger = pino({ level: 'silent' });
-const storage = createStorage(config);
-const appWith = (photoValidator: PhotoValidator) => createApp({ config, logger, sql, temporal, storage, photoValidator });
+const appWith = (photoValidator: PhotoValidator) => createApp({ ...createAppDeps(config, { logger, sql, temporal }), photoValidator });
 
 let groq: GroqFake;
 let groqApp: ReturnType<typeof createApp>;

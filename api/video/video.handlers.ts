@@ -5,7 +5,8 @@ import { nationalNumber } from '../../lib/phone.js';
 import { ApiError } from '../lib/errors.js';
 import { acceptPhoto } from '../lib/photo-upload.js';
 import type { AppEnv } from '../lib/types.js';
-import { loadJobView, TERMINAL_STATUSES } from '../closeup/job-view.js';
+import { TERMINAL_STATUSES } from '../../workflows/closeup/contract.js';
+import { loadJobView } from '../closeup/job-view.js';
 import { submitVideo } from '../closeup/submission.js';
 import type * as routes from './video.routes.js';
 
@@ -61,7 +62,7 @@ export const jobEvents: RouteHandler<typeof routes.jobEvents, AppEnv> = async (c
   const { job_id: jobId } = c.req.valid('param');
   const token = c.req.valid('query').tracking_token ?? c.req.valid('header')['x-tracking-token'];
   // Authorise before the stream opens, so a bad token is a plain 401/404.
-  const first = await loadJobView(deps, jobId, token);
+  await loadJobView(deps, jobId, token);
 
   return streamSSE(c, async (stream) => {
     let changed = false;
@@ -78,20 +79,19 @@ export const jobEvents: RouteHandler<typeof routes.jobEvents, AppEnv> = async (c
       wake?.();
     });
     try {
-      let view = first;
       let sent = '';
       // Re-read after LISTEN is in place, so no change between the first read and now is missed.
       changed = true;
       while (!closed) {
         if (changed) {
           changed = false;
-          view = await loadJobView(deps, jobId, token);
+          const view = await loadJobView(deps, jobId, token);
           const data = JSON.stringify(view);
           if (data !== sent) {
             await stream.writeSSE({ event: 'job', data, id: String(view.timeline.length) });
             sent = data;
           }
-          if (TERMINAL_STATUSES.includes(view.status)) break;
+          if ((TERMINAL_STATUSES as readonly string[]).includes(view.status)) break;
           continue;
         }
         await new Promise<void>((resolve) => {

@@ -3,11 +3,10 @@ import { createHmac } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { claimSend, ensureDelivery, saveMessageId } from '../../db/deliveries.js';
-import { createStorage } from '../../activities/storage/create-storage.js';
-import { createLocalPhotoValidator } from '../../activities/photo-validation/local-validator.js';
 import { createTemporalClient } from '../../lib/temporal.js';
 import { testConfig, testSql } from '../../test/support/harness.js';
 import { createApp } from '../app.js';
+import { createAppDeps } from '../lib/deps.js';
 
 const APP_SECRET = 'meta-app-secret-for-tests';
 const VERIFY_TOKEN = 'verify-me-please';
@@ -18,8 +17,7 @@ const sql = testSql(config);
 const temporal = createTemporalClient(config);
 const logLines: string[] = [];
 const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
-const storage = createStorage(config);
-const app = createApp({ config, logger, sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
+const app = createApp(createAppDeps(config, { logger, sql, temporal }));
 
 after(async () => {
   await sql.end();
@@ -87,7 +85,7 @@ describe('WhatsApp webhook verification (GET)', () => {
   });
 
   it('answers 503 naming the variable when no verify token is configured', async () => {
-    const bare = createApp({ config: testConfig({ WHATSAPP_PROVIDER: 'outbox' }), logger, sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
+    const bare = createApp(createAppDeps(testConfig({ WHATSAPP_PROVIDER: 'outbox' }), { logger, sql, temporal }));
     const response = await verify('hub.mode=subscribe&hub.verify_token=anything&hub.challenge=1', bare);
     assert.equal(response.status, 503);
     assert.match(String((await errorBody(response)).message), /WHATSAPP_VERIFY_TOKEN/);
@@ -185,7 +183,7 @@ describe('WhatsApp status webhook (POST)', () => {
   });
 
   it('answers 503 when no app secret is configured, so unsigned events are never trusted', async () => {
-    const bare = createApp({ config: testConfig({ WHATSAPP_PROVIDER: 'outbox' }), logger, sql, temporal, storage, photoValidator: createLocalPhotoValidator() });
+    const bare = createApp(createAppDeps(testConfig({ WHATSAPP_PROVIDER: 'outbox' }), { logger, sql, temporal }));
     const body = statusesBody([status('wamid.x', 'read', 1)]);
     const response = await post(body, 'sha256=00', bare);
     assert.equal(response.status, 503);

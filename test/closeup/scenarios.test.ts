@@ -97,6 +97,21 @@ describe('Close-Up submission scenarios', { timeout: 900_000 }, () => {
     assert.equal(stack.inbox.messages.length, sentBefore, 'no OTP was texted');
   });
 
+  it('streams the job as server-sent events, one per change, and closes when it is sent', async () => {
+    const mobile = await stack.verifiedMobile();
+    const created = await submitExpecting(mobile, 'video_created');
+    const response = await stack.app.request(`/api/v1/video/jobs/${created.job_id}/events?tracking_token=${created.tracking_token}`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    // text() resolves only when the server closes the stream.
+    const events = [...(await response.text()).matchAll(/^event: job\ndata: (.*)$/gm)].map((match) => JSON.parse(match[1]!) as { status: string; timeline: unknown[] });
+    const statuses = events.map((event) => event.status);
+    assert.equal(statuses.at(-1), 'sent');
+    assert.ok(statuses.length >= 2, `one event per change, got ${statuses.join(', ')}`);
+    assert.equal(new Set(statuses).size, statuses.length, 'no event repeats an unchanged job');
+    assert.equal(events.at(-1)?.timeline.length, 8, 'the last event carries the whole timeline');
+  });
+
   it('4. verified user with a video being processed: pending with the active job, nothing created', async () => {
     const mobile = await stack.verifiedMobile();
     const created = await submitExpecting(mobile, 'video_created');

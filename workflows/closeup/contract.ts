@@ -8,22 +8,6 @@ import { defineSignal } from '@temporalio/workflow';
 
 export const PIPELINE = 'closeup';
 
-/** The seed's lifecycle, with the states before it (awaiting_otp) and after an unanswered OTP. */
-export const JOB_STATUSES = [
-  'awaiting_otp',
-  'queued',
-  'photo_processing',
-  'photo_done',
-  'lipsync_processing',
-  'lipsync_done',
-  'stitching',
-  'uploaded',
-  'sent',
-  'failed',
-  'otp_expired',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
 /** Statuses that hold the user's one slot; it frees at `uploaded`. */
 export const ACTIVE_STATUSES = [
   'awaiting_otp',
@@ -33,7 +17,14 @@ export const ACTIVE_STATUSES = [
   'lipsync_processing',
   'lipsync_done',
   'stitching',
-] as const satisfies readonly JobStatus[];
+] as const;
+
+/** The seed's lifecycle, with the states before it (awaiting_otp) and after an unanswered OTP. */
+export const JOB_STATUSES = [...ACTIVE_STATUSES, 'uploaded', 'sent', 'failed', 'otp_expired'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Statuses after which nothing more happens to a job (`uploaded` still waits for delivery). */
+export const TERMINAL_STATUSES = ['sent', 'failed', 'otp_expired'] as const satisfies readonly JobStatus[];
 
 export function isActive(status: JobStatus): boolean {
   return (ACTIVE_STATUSES as readonly JobStatus[]).includes(status);
