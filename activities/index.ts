@@ -1,15 +1,15 @@
 import type { Sql } from '../db/client.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
-import { createDeliveryActivities } from './delivery/deliver-video.js';
+import { createDeliveryActivities } from './closeup/delivery.activities.js';
 import { createJobActivities } from './jobs/job-activities.js';
-import { createRecipientResolver } from './jobs/recipient.js';
-import { createLipsyncActivities } from './lipsync/lipsync.activities.js';
-import { createOtpActivities } from './otp/otp-activities.js';
-import { createPhotoActivities } from './photo-validation/photo-activities.js';
-import type { Providers } from './providers.js';
+import { createRecipientResolver } from './closeup/recipient.js';
+import { createLipsyncActivities } from './closeup/lipsync.activities.js';
+import { createOtpActivities } from './closeup/otp.activities.js';
+import { createPhotoActivities } from './closeup/photo.activities.js';
+import type { Providers } from '../providers/index.js';
 import { createSelfTestActivities } from './self-test.js';
-import { createStitchingActivities } from './stitching/stitching.activities.js';
+import { createStitchingActivities } from './closeup/stitching.activities.js';
 
 /** Everything an activity may touch, injected so tests and the worker wire the same code to real services. */
 export interface ActivityDeps {

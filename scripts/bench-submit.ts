@@ -38,7 +38,7 @@ import { loadConfig } from '../lib/config.js';
 import { encryptPhone, phoneIndex } from '../lib/phone-crypto.js';
 import { generateTrackingToken, hashTrackingToken } from '../lib/secrets.js';
 import { ensureSearchAttributes } from '../lib/temporal.js';
-import { mediaKey } from '../activities/storage/keys.js';
+import { mediaKey } from '../providers/storage/keys.js';
 import type { CloseupInput } from '../workflows/closeup/contract.js';
 import { closeupSubmissionWorkflow } from '../workflows/closeup/submission.js';
 import { closeupStartOptions } from '../api/closeup/submission.js';

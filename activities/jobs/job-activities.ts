@@ -1,9 +1,8 @@
 import type postgres from 'postgres';
 import type { Sql, Tx } from '../../db/client.js';
-import { ACTIVE_STATUSES, WORKFLOW_ERROR_CODES, type CloseupInput, type JobStatus, type Stage } from '../../workflows/closeup/contract.js';
+import { ACTIVE_STATUSES, JOB_EVENTS_CHANNEL, WORKFLOW_ERROR_CODES, type CloseupInput, type JobStatus, type Stage } from '../../workflows/closeup/contract.js';
 
-/** Channel that carries a job id whenever its row or timeline changes (the SSE endpoint listens). */
-export const JOB_EVENTS_CHANNEL = 'video_job_events';
+export { JOB_EVENTS_CHANNEL };
 
 export type AssetKind = 'selfie' | 'portrait' | 'lipsync' | 'video' | 'thumbnail';
 

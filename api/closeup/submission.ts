@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
-import { mediaKey } from '../../activities/storage/keys.js';
+import { mediaKey } from '../../providers/storage/keys.js';
 import type { Queryable, Tx } from '../../db/client.js';
 import { generateTrackingToken, hashTrackingToken } from '../../lib/secrets.js';
 import { searchAttributes } from '../../lib/temporal.js';

@@ -1,5 +1,5 @@
-import { createPhotoValidator } from '../../activities/photo-validation/create-photo-validator.js';
-import { createStorage } from '../../activities/storage/create-storage.js';
+import { createPhotoValidator } from '../../providers/photo-validation/create-photo-validator.js';
+import { createStorage } from '../../providers/storage/create-storage.js';
 import type { Config } from '../../lib/config.js';
 import type { AppDeps } from './types.js';
 

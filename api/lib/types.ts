@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../lib/config.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Sql } from '../../db/client.js';
-import type { PhotoValidator, Storage } from '../../activities/ports.js';
+import type { PhotoValidator, Storage } from '../../providers/ports.js';
 
 /** What the API's handlers are given; built once by api/main.ts (or a test). */
 export interface AppDeps {

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { Handler } from 'hono';
-import { LocalStorage } from '../../activities/storage/local.js';
-import { contentTypeOf, isValidStorageKey } from '../../activities/storage/keys.js';
-import { checkMediaSignature } from '../../activities/storage/media-signature.js';
+import { LocalStorage } from '../../providers/storage/local.js';
+import { contentTypeOf, isValidStorageKey } from '../../providers/storage/keys.js';
+import { checkMediaSignature } from '../../providers/storage/media-signature.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppEnv } from '../lib/types.js';
 import { parseByteRange } from './byte-range.js';

@@ -8,9 +8,9 @@ import { pino } from 'pino';
 import { createTemporalClient } from '../../lib/temporal.js';
 import { testConfig, testSql } from '../../test/support/harness.js';
 import { s3TestEnv } from '../../test/support/s3.js';
-import { createStorage } from '../../activities/storage/create-storage.js';
-import { mediaKey } from '../../activities/storage/keys.js';
-import { mediaSignature } from '../../activities/storage/media-signature.js';
+import { createStorage } from '../../providers/storage/create-storage.js';
+import { mediaKey } from '../../providers/storage/keys.js';
+import { mediaSignature } from '../../providers/storage/media-signature.js';
 import { createApp } from '../app.js';
 import { createAppDeps } from '../lib/deps.js';
 

@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { ProviderError } from '../../activities/provider-error.js';
-import type { PhotoVerdict } from '../../activities/ports.js';
+import { ProviderError } from '../../providers/provider-error.js';
+import type { PhotoVerdict } from '../../providers/ports.js';
 import { ApiError } from '../lib/errors.js';
 import { acceptPhoto } from '../lib/photo-upload.js';
 import type { AppEnv } from '../lib/types.js';

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { PHOTO_LABELS } from '../../activities/ports.js';
+import { PHOTO_LABELS } from '../../providers/ports.js';
 import { errorResponses } from '../lib/errors.js';
 
 export const CheckPhotoFormSchema = z.object({

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { createGroqPhotoValidator } from '../../activities/photo-validation/groq-validator.js';
-import { createLocalPhotoValidator } from '../../activities/photo-validation/local-validator.js';
-import type { PhotoValidator } from '../../activities/ports.js';
+import { createGroqPhotoValidator } from '../../providers/photo-validation/groq-validator.js';
+import { createLocalPhotoValidator } from '../../providers/photo-validation/local-validator.js';
+import type { PhotoValidator } from '../../providers/ports.js';
 import { PHOTO_MAX_BYTES } from '../../lib/media/image-intake.js';
 import { createTemporalClient } from '../../lib/temporal.js';
 import { GROQ_FAKE_KEY, GROQ_FAKE_MODEL, groqFailures, startGroqFake, type GroqFake } from '../../test/fakes/groq.js';

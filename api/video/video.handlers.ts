@@ -1,11 +1,10 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { JOB_EVENTS_CHANNEL } from '../../activities/jobs/job-activities.js';
 import { nationalNumber } from '../../lib/phone.js';
 import { ApiError } from '../lib/errors.js';
 import { acceptPhoto } from '../lib/photo-upload.js';
 import type { AppEnv } from '../lib/types.js';
-import { TERMINAL_STATUSES } from '../../workflows/closeup/contract.js';
+import { JOB_EVENTS_CHANNEL, TERMINAL_STATUSES } from '../../workflows/closeup/contract.js';
 import { loadJobView } from '../closeup/job-view.js';
 import { submitVideo } from '../closeup/submission.js';
 import type * as routes from './video.routes.js';

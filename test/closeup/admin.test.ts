@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { createHttpLipsyncGenerator } from '../../activities/lipsync/http.js';
+import { createHttpLipsyncGenerator } from '../../providers/lipsync/http.js';
 import { stageActivityId } from '../../workflows/closeup/shared.js';
 import { startLipsyncApiFake, type LipsyncApiFake } from '../fakes/lipsync-api.js';
 import { startCloseupStack, type CloseupStack } from '../support/closeup-stack.js';

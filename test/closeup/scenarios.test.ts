@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { VideoDelivery } from '../../activities/ports.js';
+import type { VideoDelivery } from '../../providers/ports.js';
 import { freshMobile, startCloseupStack, type CloseupStack } from '../support/closeup-stack.js';
 import { flatImage } from '../support/images.js';
 

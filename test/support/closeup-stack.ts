@@ -5,7 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
 import { findOrCreateUser } from '../../api/closeup/users.js';
-import type { Providers } from '../../activities/providers.js';
+import type { Providers } from '../../providers/index.js';
 import type { Sql } from '../../db/client.js';
 import type { Config } from '../../lib/config.js';
 import { phoneIndex } from '../../lib/phone-crypto.js';

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Storage } from '../../activities/ports.js';
+import type { Storage } from '../../providers/ports.js';
 
 /** The smallest real Storage for activity tests: objects are files under `root`. Not the app's local backend. */
 export function folderStorage(root: string): Storage {

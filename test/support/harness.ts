@@ -6,7 +6,7 @@ import { createSql, type Sql } from '../../db/client.js';
 import { createWorker } from '../../worker/create-worker.js';
 import { pino, type Logger } from 'pino';
 import { createActivities, type Activities } from '../../activities/index.js';
-import { createProviders, type Providers } from '../../activities/providers.js';
+import { createProviders, type Providers } from '../../providers/index.js';
 
 /** Config as a test process sees it: the run's Temporal server and database (see test/run.ts). */
 export function testConfig(overrides: Record<string, string> = {}): Config {

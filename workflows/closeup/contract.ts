@@ -8,6 +8,9 @@ import { defineSignal } from '@temporalio/workflow';
 
 export const PIPELINE = 'closeup';
 
+/** Channel that carries a job id whenever its row or timeline changes (the SSE endpoint listens). */
+export const JOB_EVENTS_CHANNEL = 'video_job_events';
+
 /** Statuses that hold the user's one slot; it frees at `uploaded`. */
 export const ACTIVE_STATUSES = [
   'awaiting_otp',

@@ -1,6 +1,6 @@
 import { CancellationScope, isCancellation, proxyActivities, ApplicationFailure } from '@temporalio/workflow';
 import type { JobActivities } from '../../activities/jobs/job-activities.js';
-import type { createDeliveryActivities } from '../../activities/delivery/deliver-video.js';
+import type { createDeliveryActivities } from '../../activities/closeup/delivery.activities.js';
 import type { DeliveryInput } from './contract.js';
 import { WORKFLOW_ERROR_CODES } from './contract.js';
 import { failureOf, jobActivityOptions, trackStatus } from './shared.js';

@@ -12,10 +12,10 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { JobActivities } from '../../activities/jobs/job-activities.js';
-import type { OtpActivities } from '../../activities/otp/otp-activities.js';
-import type { createPhotoActivities } from '../../activities/photo-validation/photo-activities.js';
-import type { createLipsyncActivities } from '../../activities/lipsync/lipsync.activities.js';
-import type { createStitchingActivities } from '../../activities/stitching/stitching.activities.js';
+import type { OtpActivities } from '../../activities/closeup/otp.activities.js';
+import type { createPhotoActivities } from '../../activities/closeup/photo.activities.js';
+import type { createLipsyncActivities } from '../../activities/closeup/lipsync.activities.js';
+import type { createStitchingActivities } from '../../activities/closeup/stitching.activities.js';
 import {
   WORKFLOW_ERROR_CODES,
   deliveryWorkflowId,

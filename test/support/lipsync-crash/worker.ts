@@ -1,8 +1,8 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../../lib/config.js';
-import { createLipsyncActivities } from '../../../activities/lipsync/lipsync.activities.js';
-import { createHttpLipsyncGenerator } from '../../../activities/lipsync/http.js';
-import { createStorage } from '../../../activities/storage/create-storage.js';
+import { createLipsyncActivities } from '../../../activities/closeup/lipsync.activities.js';
+import { createHttpLipsyncGenerator } from '../../../providers/lipsync/http.js';
+import { createStorage } from '../../../providers/storage/create-storage.js';
 
 /**
  * A worker process for the lip-sync crash test: the real lip-sync activity with the HTTP adapter,

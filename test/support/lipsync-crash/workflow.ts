@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { GenerateLipsyncInput, LipsyncActivities, LipsyncClip } from '../../../activities/lipsync/lipsync.activities.js';
+import type { GenerateLipsyncInput, LipsyncActivities, LipsyncClip } from '../../../activities/closeup/lipsync.activities.js';
 
 /** Only the lip-sync activity, with a heartbeat timeout short enough that a killed worker's attempt is retried within seconds. */
 const { generateLipsync } = proxyActivities<LipsyncActivities>({

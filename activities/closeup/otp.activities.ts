@@ -2,8 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
 import { decryptPhone, type PhoneKeys } from '../../lib/phone-crypto.js';
 import { generateOtpCode, hashOtp } from '../../lib/secrets.js';
-import type { OtpSender } from '../ports.js';
-import { toActivityFailure } from '../provider-error.js';
+import type { OtpSender } from '../../providers/ports.js';
+import { toActivityFailure } from '../../providers/provider-error.js';
 
 export interface OtpActivityDeps {
   sql: Sql;

@@ -3,9 +3,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { LipsyncGenerator, Storage, SubmissionAnswers } from '../ports.js';
-import { activityProgress } from '../progress.js';
-import { ProviderError, toActivityFailure } from '../provider-error.js';
+import type { LipsyncGenerator, Storage, SubmissionAnswers } from '../../providers/ports.js';
+import { activityProgress } from '../../providers/progress.js';
+import { ProviderError, toActivityFailure } from '../../providers/provider-error.js';
 
 export interface GenerateLipsyncInput {
   jobId: number;

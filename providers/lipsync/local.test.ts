@@ -13,7 +13,7 @@ import { testConfig } from '../../test/support/harness.js';
 import { folderStorage } from '../../test/support/folder-storage.js';
 import { ffmpegChildren } from '../../test/support/media.js';
 import type { SubmissionAnswers } from '../ports.js';
-import { createLipsyncActivities, type LipsyncClip } from './lipsync.activities.js';
+import { createLipsyncActivities, type LipsyncClip } from '../../activities/closeup/lipsync.activities.js';
 import { LOCAL_CLIP_SECONDS, captionFor, createLocalLipsyncGenerator } from './local.js';
 
 const answers: SubmissionAnswers = { gender: 'Female', attribute_love: 'Smile', relationship_status: 'Dating', vibe: 'Romance' };

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { clipOutputOptions } from '../../lib/media/clip-format.js';
-import { probe, type MediaProbe } from '../../lib/media/ffmpeg.js';
-import { decodeErrors, ffmpegChildren, makeClip } from '../../test/support/media.js';
+import { clipOutputOptions } from '../clip-format.js';
+import { probe, type MediaProbe } from '../ffmpeg.js';
+import { decodeErrors, ffmpegChildren, makeClip } from '../../../test/support/media.js';
 import { WHATSAPP_MAX_VIDEO_BYTES, encodeTarget, streamCopyBlockers } from './plan.js';
 import { stitchClips, type StitchOptions, type StitchProgress } from './stitch.js';
 

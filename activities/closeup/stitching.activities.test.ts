@@ -12,8 +12,8 @@ import { probe } from '../../lib/media/ffmpeg.js';
 import { folderStorage } from '../../test/support/folder-storage.js';
 import { testConfig } from '../../test/support/harness.js';
 import { decodeErrors, ffmpegChildren, makeClip } from '../../test/support/media.js';
-import { createLocalLipsyncGenerator } from '../lipsync/local.js';
-import { ensureBrandClips } from './brand-clips.js';
+import { createLocalLipsyncGenerator } from '../../providers/lipsync/local.js';
+import { ensureBrandClips } from '../../lib/media/stitching/brand-clips.js';
 import { createStitchingActivities, type StitchedVideo, type StitchingDeps } from './stitching.activities.js';
 
 const quietEnvironment = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });

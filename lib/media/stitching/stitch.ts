@@ -1,7 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ffmpeg, probe, runFfmpeg, type MediaProbe } from '../../lib/media/ffmpeg.js';
-import { ProviderError } from '../provider-error.js';
+import { ffmpeg, probe, runFfmpeg, type MediaProbe } from '../ffmpeg.js';
+import { ProviderError } from '../../../providers/provider-error.js';
 import {
   AUDIO_BITS_PER_SECOND,
   WHATSAPP_MAX_VIDEO_BYTES,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { intakePhoto, PhotoIntakeError, renderPortrait, type IntakePhoto } from '../../lib/media/image-intake.js';
-import type { PhotoValidator, PhotoVerdict, Storage } from '../ports.js';
-import { ProviderError, toActivityFailure } from '../provider-error.js';
-import { GROQ_UNPARSEABLE_ANSWER } from './groq-validator.js';
+import type { PhotoValidator, PhotoVerdict, Storage } from '../../providers/ports.js';
+import { ProviderError, toActivityFailure } from '../../providers/provider-error.js';
+import { GROQ_UNPARSEABLE_ANSWER } from '../../providers/photo-validation/groq-validator.js';
 
 /**
  * How often an answer that is not a label is retried. Temporal retry policies cannot cap attempts

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../lib/config.js';
 import { configureFfmpeg } from '../../lib/media/ffmpeg.js';
-import type { Storage } from '../ports.js';
-import { activityProgress } from '../progress.js';
-import { ProviderError, toActivityFailure } from '../provider-error.js';
-import { ensureBrandClips } from './brand-clips.js';
-import { stitchClips, type StitchStrategy } from './stitch.js';
+import type { Storage } from '../../providers/ports.js';
+import { activityProgress } from '../../providers/progress.js';
+import { ProviderError, toActivityFailure } from '../../providers/provider-error.js';
+import { ensureBrandClips } from '../../lib/media/stitching/brand-clips.js';
+import { stitchClips, type StitchStrategy } from '../../lib/media/stitching/stitch.js';
 
 export interface StitchVideoInput {
   jobId: number;

@@ -14,9 +14,9 @@ import { createAppDeps } from '../../api/lib/deps.js';
 import { createTemporalClient } from '../../lib/temporal.js';
 import { startWhatsAppCloudFake, type WhatsAppCloudFake } from '../../test/fakes/whatsapp-cloud.js';
 import { temporalClient, testConfig, testSql, uniqueTaskQueue } from '../../test/support/harness.js';
-import { LocalStorage } from '../storage/local.js';
-import { mediaKey } from '../storage/keys.js';
-import type { DeliveredVideo } from './deliver-video.js';
+import { LocalStorage } from '../../providers/storage/local.js';
+import { mediaKey } from '../../providers/storage/keys.js';
+import type { DeliveredVideo } from './delivery.activities.js';
 
 /**
  * The worker process dies (SIGKILL) while Meta is still answering the send: the message has gone

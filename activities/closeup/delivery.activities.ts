@@ -15,9 +15,9 @@ import {
 } from '../../db/deliveries.js';
 import type { Logger } from '../../lib/logger.js';
 import { maskPhone } from '../../lib/phone-mask.js';
-import type { ActivityProgress, Storage, VideoDelivery, VideoSource } from '../ports.js';
-import { activityProgress } from '../progress.js';
-import { ProviderError, toActivityFailure } from '../provider-error.js';
+import type { ActivityProgress, Storage, VideoDelivery, VideoSource } from '../../providers/ports.js';
+import { activityProgress } from '../../providers/progress.js';
+import { ProviderError, toActivityFailure } from '../../providers/provider-error.js';
 
 /** WhatsApp media ids live 30 days; an older one is uploaded again rather than sent and refused. */
 const MEDIA_ID_REUSE_MS = 29 * 24 * 3600 * 1000;

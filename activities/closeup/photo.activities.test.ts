@@ -10,10 +10,10 @@ import sharp from 'sharp';
 import { PORTRAIT_HEIGHT, PORTRAIT_WIDTH } from '../../lib/media/image-intake.js';
 import { GROQ_FAKE_KEY, GROQ_FAKE_MODEL, groqFailures, startGroqFake, type GroqFake } from '../../test/fakes/groq.js';
 import { exifRotatedJpeg, flatImage, pdfDocument, texturedJpeg } from '../../test/support/images.js';
-import type { Storage } from '../ports.js';
-import { createGroqPhotoValidator } from './groq-validator.js';
-import { createLocalPhotoValidator } from './local-validator.js';
-import { createPhotoActivities, UNPARSEABLE_ANSWER_MAX_ATTEMPTS, type PhotoValidationResult } from './photo-activities.js';
+import type { Storage } from '../../providers/ports.js';
+import { createGroqPhotoValidator } from '../../providers/photo-validation/groq-validator.js';
+import { createLocalPhotoValidator } from '../../providers/photo-validation/local-validator.js';
+import { createPhotoActivities, UNPARSEABLE_ANSWER_MAX_ATTEMPTS, type PhotoValidationResult } from './photo.activities.js';
 
 /** Objects as files under a temp folder: a real Storage, small enough to live in this test. */
 function folderStorage(root: string): Storage {

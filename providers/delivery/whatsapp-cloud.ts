@@ -74,7 +74,7 @@ export function createWhatsAppCloudDelivery(options: WhatsAppCloudOptions): Vide
         ...(signal ? { signal } : {}),
       });
       const accepted = MessageAccepted.safeParse(answer);
-      // Outcome unknown: the retry waits for a status webhook before sending again (deliver-video.ts).
+      // Outcome unknown: the retry waits for a status webhook before sending again (activities/closeup/delivery.activities.ts).
       if (!accepted.success) throw new ProviderError('WHATSAPP_BAD_RESPONSE', 'WhatsApp answered the send without a message id', { retryable: true });
       return { messageId: accepted.data.messages[0]!.id };
     },

@@ -1,7 +1,7 @@
 /**
  * The contracts between the pipeline's activities and the outside services they use. Each port has
  * a real adapter (chosen by configuration in production) and a local one that does real work
- * offline. Adapters throw ProviderError (activities/provider-error.ts) for provider failures.
+ * offline. Adapters throw ProviderError (providers/provider-error.ts) for provider failures.
  */
 
 export const PHOTO_LABELS = ['APPROVED', 'REJECT_RELIGIOUS', 'REJECT_NSFW', 'REJECT_INVALID'] as const;

@@ -11,7 +11,7 @@ import { startLipsyncApiFake } from '../../test/fakes/lipsync-api.js';
 import { temporalClient, testConfig, uniqueTaskQueue } from '../../test/support/harness.js';
 import { createStorage } from '../storage/create-storage.js';
 import { mediaKey } from '../storage/keys.js';
-import type { LipsyncClip } from './lipsync.activities.js';
+import type { LipsyncClip } from '../../activities/closeup/lipsync.activities.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const scratch = await mkdtemp(join(process.env.REELFLOW_TEST_SCRATCH ?? tmpdir(), 'lipsync-crash-'));

@@ -81,7 +81,7 @@ function classify(error: unknown, signal: AbortSignal | undefined): unknown {
 /**
  * Photo validation by a Groq vision model. The SDK does not retry (maxRetries 0): Temporal owns
  * retries, with the backoff Groq asks for in retry-after. An answer that is not exactly one label
- * is GROQ_UNPARSEABLE_ANSWER, retryable; the photo activity bounds how often (photo-activities.ts).
+ * is GROQ_UNPARSEABLE_ANSWER, retryable; the photo activity bounds how often (activities/closeup/photo.activities.ts).
  */
 export function createGroqPhotoValidator(options: GroqValidatorOptions): PhotoValidator {
   const client = new Groq({

@@ -1,4 +1,4 @@
-import { rateValue, type MediaProbe, type VideoStreamInfo } from '../../lib/media/ffmpeg.js';
+import { rateValue, type MediaProbe, type VideoStreamInfo } from '../ffmpeg.js';
 
 /**
  * The stitching decisions that need no ffmpeg: may the inputs be joined by stream copy, what a

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Config } from '../../lib/config.js';
-import { CLIP_FORMAT, chordSource, clipOutputOptions } from '../../lib/media/clip-format.js';
-import { ffmpeg, runFfmpeg } from '../../lib/media/ffmpeg.js';
-import { renderTextImage } from '../../lib/media/text-image.js';
-import { ProviderError } from '../provider-error.js';
+import type { Config } from '../../config.js';
+import { CLIP_FORMAT, chordSource, clipOutputOptions } from '../clip-format.js';
+import { ffmpeg, runFfmpeg } from '../ffmpeg.js';
+import { renderTextImage } from '../text-image.js';
+import { ProviderError } from '../../../providers/provider-error.js';
 
 /**
  * The intro and outro stitched around every video: BRAND_INTRO_PATH / BRAND_OUTRO_PATH when set,
