@@ -1,43 +1,26 @@
-import type { Sql } from '../db/client.js';
-import type { Config } from '../lib/config.js';
-import type { Logger } from '../lib/logger.js';
-import { createDeliveryActivities } from './closeup/delivery.activities.js';
-import { createJobActivities } from './jobs/job-activities.js';
-import { createRecipientResolver } from './closeup/recipient.js';
-import { createLipsyncActivities } from './closeup/lipsync.activities.js';
-import { createOtpActivities } from './closeup/otp.activities.js';
-import { createPhotoActivities } from './closeup/photo.activities.js';
-import type { Providers } from '../providers/index.js';
+import { createJobStore } from '../db/jobs/store.js';
+import { PIPELINES } from '../pipelines/index.js';
+import type { PipelineDefinition } from '../pipelines/types.js';
+import type { ActivityDeps } from './deps.js';
+import { createJobActivities } from './engine/job.activities.js';
 import { createSelfTestActivities } from './self-test.js';
-import { createStitchingActivities } from './closeup/stitching.activities.js';
 
-/** Everything an activity may touch, injected so tests and the worker wire the same code to real services. */
-export interface ActivityDeps {
-  sql: Sql;
-  config: Config;
-  logger: Logger;
-  providers: Providers;
-  workerIdentity: string;
-}
+export type { ActivityDeps };
 
-export function createActivities(deps: ActivityDeps) {
-  const { sql, config, logger, providers } = deps;
-  const phoneKeys = { encryptionKey: config.PHONE_ENCRYPTION_KEY, indexKey: config.PHONE_HASH_KEY };
-  return {
+/** The engine's activities (job writes, the self-test) and every pipeline's, as one worker registers them. */
+export function createActivities(deps: ActivityDeps, pipelines: readonly PipelineDefinition[] = PIPELINES) {
+  const activities: Record<string, unknown> = {
     ...createSelfTestActivities(deps),
-    ...createJobActivities({ sql }),
-    ...createOtpActivities({ sql, sender: providers.otpSender, phoneKeys, otpExpiryMinutes: config.OTP_EXPIRY_MINUTES }),
-    ...createPhotoActivities({ storage: providers.storage, validator: providers.photoValidator }),
-    ...createLipsyncActivities({ storage: providers.storage, generator: providers.lipsync }),
-    ...createStitchingActivities({ storage: providers.storage, config }),
-    ...createDeliveryActivities({
-      sql,
-      delivery: providers.delivery,
-      storage: providers.storage,
-      resolveRecipient: createRecipientResolver(sql, phoneKeys),
-      logger,
-    }),
+    ...createJobActivities({ store: createJobStore(deps.sql) }),
   };
+  for (const pipeline of pipelines) {
+    for (const [name, activity] of Object.entries(pipeline.createActivities?.(deps) ?? {})) {
+      if (name in activities) throw new Error(`activity ${name} of pipeline ${pipeline.name} is already registered`);
+      activities[name] = activity;
+    }
+  }
+  return activities as Activities;
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+/** Activities by name, as Temporal's worker takes them. */
+export type Activities = Record<string, (...args: never[]) => Promise<unknown>>;

@@ -8,11 +8,8 @@ import { createRouter } from './lib/router.js';
 import type { AppDeps, AppOpenAPI } from './lib/types.js';
 import { healthRouter } from './health/health.index.js';
 import { mediaRouter } from './media/media.index.js';
-import { whatsappRouter } from './whatsapp/whatsapp.index.js';
-import { photoValidationRouter } from './photo-validation/photo-validation.index.js';
-import { videoRouter } from './video/video.index.js';
-import { authRouter } from './auth/auth.index.js';
-import { adminRouter } from './admin/admin.index.js';
+import { adminJobsRouter } from './admin-jobs/admin-jobs.index.js';
+import { jobStreamRouter } from './jobs/stream.index.js';
 
 /** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
 export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
@@ -55,11 +52,9 @@ export function createApp(deps: AppDeps): AppOpenAPI {
 
   app.route('/', healthRouter);
   app.route('/', mediaRouter);
-  app.route('/', whatsappRouter);
-  app.route('/', photoValidationRouter);
-  app.route('/', videoRouter);
-  app.route('/', authRouter);
-  app.route('/', adminRouter);
+  app.route('/', adminJobsRouter);
+  app.route('/', jobStreamRouter);
+  for (const pipeline of deps.pipelines) if (pipeline.router) app.route('/', pipeline.router);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'AdminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   app.doc31('/openapi.json', {

@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createTemporalClient } from '../lib/temporal.js';
@@ -10,9 +11,12 @@ const config = loadConfigOrExit();
 const logger = createLogger(config, 'api');
 const sql = createSql(config.DATABASE_URL);
 const temporal = createTemporalClient(config);
-const app = createApp(createAppDeps(config, { logger, sql, temporal }));
+const deps = createAppDeps(config, { logger, sql, temporal });
+const app = createApp(deps);
 
-const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+// The server answers WebSocket upgrades through the app's routes (upgradeWebSocket from @hono/node-server).
+const websocket = { server: new WebSocketServer({ noServer: true }) };
+const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT, websocket }, (info) => {
   logger.info({ port: info.port }, `API listening on ${config.PUBLIC_BASE_URL}`);
 });
 server.on('error', (error: NodeJS.ErrnoException) => {
@@ -28,6 +32,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'API shutting down');
   const forced = setTimeout(() => process.exit(1), 10_000).unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await deps.hub.close().catch((error: unknown) => logger.warn({ err: error }, 'job events UNLISTEN failed'));
   await Promise.allSettled([sql.end({ timeout: 5 }), temporal.connection.close()]);
   clearTimeout(forced);
   logger.info('API stopped');

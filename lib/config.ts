@@ -63,6 +63,9 @@ const envSchema = z.object({
   TEMPORAL_DB_FILE: optionalText,
   WORKFLOW_BUNDLE_PATH: optionalText,
   // Workflows kept in the worker's sticky cache; evicted ones replay their (short) history when woken.
+  // How long a stage activity (lip-sync, stitching, delivery) may go silent before Temporal gives
+  // its attempt to another worker; tests shorten it so a killed worker costs seconds.
+  ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(3600).default(30),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(100),
 
   FFMPEG_PATH: optionalText,

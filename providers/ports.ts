@@ -48,6 +48,8 @@ export interface ActivityProgress {
   resumeFrom: unknown;
   /** Aborted when the activity is cancelled (job cancelled) or times out. */
   signal: AbortSignal;
+  /** The work's progress, 0–1, for the job's live view (throttled and kept monotonic by the caller). */
+  report(fraction: number): void;
 }
 
 export interface LipsyncGenerator {

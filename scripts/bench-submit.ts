@@ -38,7 +38,7 @@ import { loadConfig } from '../lib/config.js';
 import { encryptPhone, phoneIndex } from '../lib/phone-crypto.js';
 import { generateTrackingToken, hashTrackingToken } from '../lib/secrets.js';
 import { ensureSearchAttributes } from '../lib/temporal.js';
-import { mediaKey } from '../providers/storage/keys.js';
+import { storageKey } from '../providers/storage/keys.js';
 import type { CloseupInput } from '../workflows/closeup/contract.js';
 import { closeupSubmissionWorkflow } from '../workflows/closeup/submission.js';
 import { closeupStartOptions } from '../api/closeup/submission.js';
@@ -358,19 +358,19 @@ try {
       return { phone_index: phoneIndex(keys, e164), phone_encrypted: encryptPhone(keys, e164) };
     });
     const users = await sql!<{ id: string }[]>`insert into users ${sql!(rows)} returning id`;
-    const ids = await sql!<{ id: number }[]>`select nextval(pg_get_serial_sequence('video_jobs', 'id'))::bigint as id from generate_series(1, ${count})`;
+    const ids = await sql!<{ id: number; key: string }[]>`select nextval(pg_get_serial_sequence('jobs', 'id'))::bigint as id, gen_random_uuid()::text as key from generate_series(1, ${count})`;
     // The first code's reservation, as the API makes it: the workflow then texts it, as on the API path.
     const otps = await sql!<{ id: number }[]>`
       insert into user_otp ${sql!(users.map((user, index) => ({ user_id: user.id, job_id: ids[index]!.id, max_attempts: config.OTP_MAX_ATTEMPTS })))} returning id`;
     return users.map((user, index) => {
-      const jobId = ids[index]!.id;
+      const { id: jobId, key } = ids[index]!;
       return {
         otpId: otps[index]!.id,
-        jobId,
+        job: { id: jobId, key },
         userId: user.id,
         needsOtp: true,
         otpExpiryMs: config.OTP_EXPIRY_MINUTES * 60_000,
-        selfieKey: mediaKey(jobId, 'selfie', 'jpg'),
+        selfieKey: storageKey({ job: jobId }, 'selfie', 'jpg'),
         answers: ANSWERS,
         trackingTokenHash: hashTrackingToken(generateTrackingToken()).toString('hex'),
       };

@@ -10,7 +10,7 @@ import { createProviders, describeProviders } from '../providers/index.js';
 import { S3Storage } from '../providers/storage/s3.js';
 import { createWorker } from './create-worker.js';
 import { sdkLoggerFrom } from './sdk-logger.js';
-import { sweepStaleScratch } from './scratch-sweep.js';
+import { sweepStaleScratch } from '../lib/scratch.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'worker');

@@ -15,7 +15,7 @@ import { createTemporalClient } from '../../lib/temporal.js';
 import { startWhatsAppCloudFake, type WhatsAppCloudFake } from '../../test/fakes/whatsapp-cloud.js';
 import { temporalClient, testConfig, testSql, uniqueTaskQueue } from '../../test/support/harness.js';
 import { LocalStorage } from '../../providers/storage/local.js';
-import { mediaKey } from '../../providers/storage/keys.js';
+import { storageKey } from '../../providers/storage/keys.js';
 import type { DeliveredVideo } from './delivery.activities.js';
 
 /**
@@ -97,7 +97,7 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 describe('deliverVideo when the worker is killed mid-send', () => {
   it('finishes on a second worker with exactly one message sent', { timeout: 120_000 }, async () => {
     const jobId = 600_000_000 + Math.floor(Math.random() * 10_000_000);
-    const videoKey = mediaKey(jobId, 'final', 'mp4');
+    const videoKey = storageKey({ job: jobId }, 'final', 'mp4');
     const storage = new LocalStorage({ root: join(scratch, 'media'), publicBaseUrl: config.PUBLIC_BASE_URL, signingKey: config.MEDIA_SIGNING_KEY, defaultTtlSeconds: 3600 });
     await storage.putBuffer(videoKey, Buffer.concat([Buffer.from('\0\0\0\x18ftypisom'), Buffer.alloc(100_000, 5)]), 'video/mp4');
 

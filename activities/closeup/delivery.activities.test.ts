@@ -18,7 +18,7 @@ import { testConfig, testSql } from '../../test/support/harness.js';
 import { ProviderError } from '../../providers/provider-error.js';
 import type { VideoDelivery } from '../../providers/ports.js';
 import { LocalStorage } from '../../providers/storage/local.js';
-import { mediaKey } from '../../providers/storage/keys.js';
+import { storageKey } from '../../providers/storage/keys.js';
 import { createDeliveryActivities, type DeliveredVideo } from './delivery.activities.js';
 import { createVideoDelivery } from '../../providers/delivery/index.js';
 import { createWhatsAppCloudDelivery } from '../../providers/delivery/whatsapp-cloud.js';
@@ -67,7 +67,7 @@ function cloud(fake: WhatsAppCloudFake): VideoDelivery {
 /** A job with its final video in storage. */
 async function jobWithVideo(): Promise<{ jobId: number; videoKey: string }> {
   const jobId = nextJob++;
-  const videoKey = mediaKey(jobId, 'final', 'mp4');
+  const videoKey = storageKey({ job: jobId }, 'final', 'mp4');
   await storage.putBuffer(videoKey, Buffer.concat([Buffer.from('\0\0\0\x18ftypisom'), Buffer.alloc(50_000, 3)]), 'video/mp4');
   return { jobId, videoKey };
 }

@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createScratch } from '../../lib/scratch.js';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../../db/client.js';
@@ -71,9 +70,9 @@ export function createDeliveryActivities(deps: DeliveryActivityDeps) {
     if (row.media_id && row.media_uploaded_at && Date.now() - row.media_uploaded_at.getTime() < MEDIA_ID_REUSE_MS) {
       return { mediaId: row.media_id };
     }
-    const folder = await mkdtemp(join(deps.tempRoot ?? tmpdir(), 'reelflow-delivery-'));
+    const scratch = await createScratch(`delivery-${row.job_id}`, deps.tempRoot);
     try {
-      const path = join(folder, 'video.mp4');
+      const path = join(scratch.path, 'video.mp4');
       await deps.storage.getToFile(videoKey, path);
       progress.heartbeat({ step: 'uploading' });
       const { mediaId } = await delivery.uploadMedia(path, progress.signal);
@@ -81,7 +80,7 @@ export function createDeliveryActivities(deps: DeliveryActivityDeps) {
       log.info({ mediaId }, 'video uploaded as WhatsApp media');
       return { mediaId };
     } finally {
-      await rm(folder, { recursive: true, force: true });
+      await scratch.remove();
     }
   }
 

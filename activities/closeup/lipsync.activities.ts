@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createScratch } from '../../lib/scratch.js';
+import { storageKey } from '../../providers/storage/keys.js';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
+import type { JobStore } from '../../db/jobs/store.js';
+import { createProgressReporter, type ProgressTarget } from '../engine/progress-reporter.js';
 import type { LipsyncGenerator, Storage, SubmissionAnswers } from '../../providers/ports.js';
 import { activityProgress } from '../../providers/progress.js';
 import { ProviderError, toActivityFailure } from '../../providers/provider-error.js';
@@ -11,6 +13,8 @@ export interface GenerateLipsyncInput {
   jobId: number;
   portraitKey: string;
   answers: SubmissionAnswers;
+  /** Where the generator's progress goes (the job's event stream); none for a bare run. */
+  report?: ProgressTarget;
 }
 
 export interface LipsyncClip {
@@ -25,14 +29,17 @@ export interface LipsyncDeps {
   generator: LipsyncGenerator;
   /** Parent of each attempt's scratch folder; the OS temp dir unless given. */
   tempRoot?: string;
+  store?: JobStore;
 }
 
 export function createLipsyncActivities(deps: LipsyncDeps) {
   return {
     /** Portrait + answers → a talking clip in storage. Heartbeats belong to the generator (they carry its resume point). */
     async generateLipsync(input: GenerateLipsyncInput): Promise<LipsyncClip> {
-      const progress = activityProgress();
-      const workDir = await mkdtemp(join(deps.tempRoot ?? tmpdir(), `reelflow-lipsync-${input.jobId}-`));
+      const reporter = input.report && deps.store ? createProgressReporter(deps.store, input.report) : undefined;
+      const progress = activityProgress((fraction) => reporter?.report(fraction * 0.95));
+      const scratch = await createScratch(`lipsync-${input.jobId}`, deps.tempRoot);
+      const workDir = scratch.path;
       try {
         const portraitPath = join(workDir, 'portrait.jpg');
         await deps.storage.getToFile(input.portraitKey, portraitPath);
@@ -46,14 +53,16 @@ export function createLipsyncActivities(deps: LipsyncDeps) {
         if (!clip?.size) {
           throw new ProviderError('LIPSYNC_NO_OUTPUT', `the ${deps.generator.name} lip-sync generator produced no clip`, { retryable: true });
         }
-        const clipKey = `jobs/${input.jobId}/lipsync-${randomUUID()}.mp4`;
+        const clipKey = storageKey({ job: input.jobId }, 'lipsync', 'mp4');
         await deps.storage.putFile(clipKey, outputPath, 'video/mp4');
+        reporter?.report(1);
+        await reporter?.flush();
         Context.current().log.info('lip-sync clip generated', { jobId: input.jobId, generator: deps.generator.name, predictionId, bytes: clip.size });
         return { clipKey, generator: deps.generator.name, ...(predictionId ? { predictionId } : {}) };
       } catch (error) {
         throw toActivityFailure(error);
       } finally {
-        await rm(workDir, { recursive: true, force: true });
+        await scratch.remove();
       }
     },
   };

@@ -1,3 +1,4 @@
+import { storageKey } from '../../providers/storage/keys.js';
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { intakePhoto, PhotoIntakeError, renderPortrait, type IntakePhoto } from '../../lib/media/image-intake.js';
@@ -26,7 +27,7 @@ export interface PhotoValidationResult extends PhotoVerdict {
 /** Derived from the selfie, so a retried or reset attempt overwrites its own portrait instead of leaving orphans. */
 export function portraitKeyFor(input: PhotoValidationInput): string {
   const digest = createHash('sha256').update(input.selfieKey).digest('hex').slice(0, 32);
-  return `jobs/${input.jobId}/portrait-${digest}.jpg`;
+  return storageKey({ job: input.jobId }, 'portrait', 'jpg', digest);
 }
 
 function giveUpOnRepeatedNonsense(error: unknown, attempt: number): unknown {

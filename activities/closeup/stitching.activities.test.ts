@@ -43,7 +43,7 @@ describe('stitchVideo activity', () => {
     const clip = join(dir, 'lipsync.mp4');
     await createLocalLipsyncGenerator(testConfig()).generate(
       { jobId: 3, portraitPath: portrait, portraitUrl: 'unused', answers: { gender: 'Male', attribute_love: 'Eyes', relationship_status: 'Single', vibe: 'Fun' }, outputPath: clip },
-      { heartbeat: () => undefined, resumeFrom: undefined, signal: new AbortController().signal },
+      { heartbeat: () => undefined, report: () => undefined, resumeFrom: undefined, signal: new AbortController().signal },
     );
     await storage().putFile('jobs/3/lipsync.mp4', clip, 'video/mp4');
     const env = quietEnvironment();

@@ -1,6 +1,6 @@
+import { createScratch } from '../../lib/scratch.js';
+import { storageKey } from '../../providers/storage/keys.js';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Config } from '../../lib/config.js';
@@ -10,10 +10,14 @@ import { activityProgress } from '../../providers/progress.js';
 import { ProviderError, toActivityFailure } from '../../providers/provider-error.js';
 import { ensureBrandClips } from '../../lib/media/stitching/brand-clips.js';
 import { stitchClips, type StitchStrategy } from '../../lib/media/stitching/stitch.js';
+import type { JobStore } from '../../db/jobs/store.js';
+import { createProgressReporter, type ProgressTarget } from '../engine/progress-reporter.js';
 
 export interface StitchVideoInput {
   jobId: number;
   clipKey: string;
+  /** Where the stitch's progress goes (the job's event stream); none for a bare stitch. */
+  report?: ProgressTarget;
 }
 
 export interface StitchedVideo {
@@ -31,6 +35,7 @@ export interface StitchingDeps {
   config: Pick<Config, 'MEDIA_ROOT' | 'BRAND_INTRO_PATH' | 'BRAND_OUTRO_PATH' | 'FFMPEG_PATH' | 'FFPROBE_PATH'>;
   /** Parent of each attempt's scratch folder; the OS temp dir unless given. */
   tempRoot?: string;
+  store?: JobStore;
 }
 
 export function createStitchingActivities(deps: StitchingDeps) {
@@ -39,7 +44,9 @@ export function createStitchingActivities(deps: StitchingDeps) {
     /** intro + lip-sync clip + outro → a WhatsApp-ready mp4 and its thumbnail in storage. New keys per attempt. */
     async stitchVideo(input: StitchVideoInput): Promise<StitchedVideo> {
       const progress = activityProgress();
-      const workDir = await mkdtemp(join(deps.tempRoot ?? tmpdir(), `reelflow-stitch-${input.jobId}-`));
+      const reporter = input.report && deps.store ? createProgressReporter(deps.store, input.report) : undefined;
+      const scratch = await createScratch(`stitch-${input.jobId}`, deps.tempRoot);
+      const workDir = scratch.path;
       try {
         const brand = await ensureBrandClips(deps.config);
         const clipPath = join(workDir, 'lipsync.mp4');
@@ -54,13 +61,19 @@ export function createStitchingActivities(deps: StitchingDeps) {
           thumbnailPath,
           workDir,
           signal: progress.signal,
-          onProgress: (stage) => progress.heartbeat(stage),
+          onProgress: (stage) => {
+            progress.heartbeat(stage);
+            // Encoding is nearly all of a stitch; copy and thumbnail are quick.
+            if (stage.phase !== 'thumbnail') reporter?.report(stage.fraction * 0.95);
+          },
         });
         const id = randomUUID();
-        const videoKey = `jobs/${input.jobId}/video-${id}.mp4`;
-        const thumbnailKey = `jobs/${input.jobId}/thumbnail-${id}.jpg`;
+        const videoKey = storageKey({ job: input.jobId }, 'video', 'mp4', id);
+        const thumbnailKey = storageKey({ job: input.jobId }, 'thumbnail', 'jpg', id);
         await deps.storage.putFile(videoKey, outputPath, 'video/mp4');
         await deps.storage.putFile(thumbnailKey, thumbnailPath, 'image/jpeg');
+        reporter?.report(1);
+        await reporter?.flush();
         Context.current().log.info('video stitched', {
           jobId: input.jobId,
           strategy: result.strategy,
@@ -82,7 +95,7 @@ export function createStitchingActivities(deps: StitchingDeps) {
         // ffmpeg failing on inputs that probed fine: worth a retry, under a code an admin can filter on.
         throw toActivityFailure(new ProviderError('STITCH_FFMPEG_FAILED', (error as Error).message, { retryable: true, cause: error }));
       } finally {
-        await rm(workDir, { recursive: true, force: true });
+        await scratch.remove();
       }
     },
   };

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/client.js';
-import { ACTIVE_STATUSES, type JobStatus } from '../../workflows/closeup/contract.js';
+import { findSlotHolder } from '../../db/jobs/queries.js';
+import { closeupConcurrencyKey, type JobStatus } from '../../workflows/closeup/contract.js';
 
 export interface ActiveJob {
   id: number;
@@ -8,11 +9,8 @@ export interface ActiveJob {
   runId: string | null;
 }
 
-/** The user's one job that still holds their slot, if any. */
+/** The user's one job that still holds their slot (from submission until `uploaded`), if any. */
 export async function findActiveJob(sql: Queryable, userId: string): Promise<ActiveJob | undefined> {
-  const [row] = await sql<{ id: number; status: JobStatus; workflow_id: string; run_id: string | null }[]>`
-    select id, status, workflow_id, run_id from video_jobs
-    where user_id = ${userId} and status in ${sql(ACTIVE_STATUSES)}
-    order by id desc limit 1`;
-  return row ? { id: row.id, status: row.status, workflowId: row.workflow_id, runId: row.run_id } : undefined;
+  const job = await findSlotHolder(sql, closeupConcurrencyKey(userId));
+  return job ? { id: job.id, status: job.status as JobStatus, workflowId: job.workflowId, runId: job.runId } : undefined;
 }

@@ -2,6 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { hashTrackingToken, constantTimeEquals } from '../../lib/secrets.js';
 import { toIst } from '../../lib/time.js';
 import { JOB_STATUSES, type JobStatus } from '../../workflows/closeup/contract.js';
+import { assetsOf, eventsSince } from '../../db/jobs/queries.js';
+import type { JobEvent } from '../../db/jobs/types.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppDeps } from '../lib/types.js';
 
@@ -37,17 +39,13 @@ export async function loadJobView(deps: AppDeps, jobId: number, trackingToken: s
     throw new ApiError(401, 'Unauthorized', 'A tracking_token (query parameter) or X-Tracking-Token header is required.');
   }
   const [job] = await deps.sql<
-    { id: number; status: JobStatus; tracking_token_hash: Buffer; created_at: Date; updated_at: Date; retry_count: number; failed_stage: string | null; last_error_code: string | null }[]
-  >`select id, status, tracking_token_hash, created_at, updated_at, retry_count, failed_stage, last_error_code from video_jobs where id = ${jobId}`;
+    { id: number; status: JobStatus; tracking_token_hash: Buffer; created_at: Date; updated_at: Date; retry_count: number; failed_stage: string | null; error_code: string | null }[]
+  >`select j.id, j.status, c.tracking_token_hash, j.created_at, j.updated_at, j.retry_count, j.failed_stage, j.error_code
+    from jobs j join closeup_jobs c on c.job_id = j.id where j.id = ${jobId}`;
   if (!job || !constantTimeEquals(hashTrackingToken(trackingToken), job.tracking_token_hash)) {
     throw new ApiError(404, 'NotFound', `No job ${jobId} for this tracking token.`);
   }
-  const [events, assets] = await Promise.all([
-    deps.sql<{ status: string; detail: Record<string, unknown> | null; created_at: Date }[]>`
-      select status, detail, created_at from video_job_events where job_id = ${jobId} order by id`,
-    deps.sql<{ kind: string; storage_key: string }[]>`select kind, storage_key from video_assets where job_id = ${jobId} and kind in ('video', 'thumbnail')`,
-  ]);
-  const keyOf = (kind: string) => assets.find((asset) => asset.kind === kind)?.storage_key;
+  const [events, assets] = await Promise.all([eventsSince(deps.sql, jobId, 0, ['status']), assetsOf(deps.sql, jobId, ['video', 'thumbnail'])]);
   const signed = async (key: string | undefined) => (key ? deps.storage.signedUrl(key, deps.config.MEDIA_URL_TTL_SECONDS) : null);
   return {
     job_id: job.id,
@@ -56,9 +54,20 @@ export async function loadJobView(deps: AppDeps, jobId: number, trackingToken: s
     updated_at: toIst(job.updated_at),
     retry_count: job.retry_count,
     failed_stage: job.failed_stage,
-    last_error_code: job.last_error_code,
-    video_url: await signed(keyOf('video')),
-    thumbnail_url: await signed(keyOf('thumbnail')),
-    timeline: events.map((event) => ({ status: event.status, at: toIst(event.created_at), detail: event.detail })),
+    last_error_code: job.error_code,
+    video_url: await signed(assets.video),
+    thumbnail_url: await signed(assets.thumbnail),
+    timeline: statusTimeline(events),
   };
+}
+
+/** The seed's timeline: each status change, and each update with something to say (a re-submission); not bare stage entries. */
+function statusTimeline(events: JobEvent[]): JobView['timeline'] {
+  const timeline: JobView['timeline'] = [];
+  let previous: string | undefined;
+  for (const event of events) {
+    if (event.status !== previous || event.detail) timeline.push({ status: event.status, at: toIst(event.createdAt), detail: event.detail });
+    previous = event.status;
+  }
+  return timeline;
 }

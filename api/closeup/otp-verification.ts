@@ -18,7 +18,7 @@ async function jobAwaitingOtp(deps: AppDeps, e164: string): Promise<{ userId: st
   if (user?.verified) throw new ApiError(409, 'AlreadyVerified', 'This number is already verified: no OTP is needed.');
   const job = user ? await findActiveJob(deps.sql, user.id) : undefined;
   if (!user || !job || job.status !== 'awaiting_otp') {
-    const [latest] = user ? await deps.sql<{ status: string }[]>`select status from video_jobs where user_id = ${user.id} order by id desc limit 1` : [];
+    const [latest] = user ? await deps.sql<{ status: string }[]>`select j.status from jobs j join closeup_jobs c on c.job_id = j.id where c.user_id = ${user.id} order by j.id desc limit 1` : [];
     if (latest?.status === 'otp_expired') throw new ApiError(410, 'OtpExpired', 'This OTP has expired. Please submit the form again.');
     throw new ApiError(404, 'NoPendingOtp', 'No OTP is pending for this number. Submit the form to get one.');
   }

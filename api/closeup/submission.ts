@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
-import { mediaKey } from '../../providers/storage/keys.js';
+import { storageKey } from '../../providers/storage/keys.js';
 import type { Queryable, Tx } from '../../db/client.js';
 import { generateTrackingToken, hashTrackingToken } from '../../lib/secrets.js';
 import { searchAttributes } from '../../lib/temporal.js';
@@ -8,7 +8,6 @@ import type { IntakePhoto } from '../../lib/media/image-intake.js';
 import {
   PIPELINE,
   closeupWorkflowId,
-  isActive,
   resubmittedSignal,
   type CloseupInput,
   type JobStatus,
@@ -19,6 +18,7 @@ import type { AppDeps } from '../lib/types.js';
 import { findActiveJob, type ActiveJob } from './active-job.js';
 import { lockUser, reserveOtp } from './otp-policy.js';
 import { findOrCreateUser } from './users.js';
+import { createCloseupJob } from '../../db/closeup/jobs.js';
 
 export type SubmissionOutcome =
   | { status: 'video_created'; jobId: number; trackingToken: string }
@@ -50,19 +50,21 @@ export async function submitVideo(deps: AppDeps, submission: Submission, reconsi
   const active = await findActiveJob(sql, user.id);
   if (active) return continueActiveJob(deps, user.id, active, submission, reconsidered);
 
-  const jobId = await reserveJobId(deps);
-  const selfieKey = mediaKey(jobId, 'selfie', 'jpg');
+  const job = await deps.store.reserve();
+  const jobId = job.id;
+  const selfieKey = storageKey({ job: jobId }, 'selfie', 'jpg');
   await deps.storage.putBuffer(selfieKey, submission.photo.jpeg, 'image/jpeg');
   const trackingToken = generateTrackingToken();
   const workflowId = closeupWorkflowId(user.id);
   const draft = {
-    jobId,
+    job,
     userId: user.id,
     needsOtp: !user.verified,
     otpExpiryMs: config.OTP_EXPIRY_MINUTES * 60_000,
     selfieKey,
     answers: submission.answers,
     trackingTokenHash: hashTrackingToken(trackingToken).toString('hex'),
+    tuning: { heartbeatTimeoutMs: config.ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS * 1000 },
   };
 
   // Under the user's lock, so simultaneous submissions of one number take turns: the first code is
@@ -82,17 +84,15 @@ export async function submitVideo(deps: AppDeps, submission: Submission, reconsi
     }
     // Written before the lock is released, so a request queued behind this one finds the job.
     // The workflow writes the same row in its first activity; whichever comes first wins.
-    const status = draft.needsOtp ? 'awaiting_otp' : 'queued';
-    await tx`
-      with job as (
-        insert into video_jobs (id, user_id, workflow_id, run_id, tracking_token_hash, status, gender, attribute_love, relationship_status, vibe)
-        values (${jobId}, ${user.id}, ${workflowId}, ${attempt.runId}, ${hashTrackingToken(trackingToken)}, ${status},
-                ${draft.answers.gender}, ${draft.answers.attribute_love}, ${draft.answers.relationship_status}, ${draft.answers.vibe})
-        on conflict (id) do nothing returning id
-      ), asset as (
-        insert into video_assets (job_id, kind, storage_key) select id, 'selfie', ${selfieKey} from job
-      )
-      insert into video_job_events (job_id, status) select id, ${status} from job`;
+    await createCloseupJob(deps.store, tx, {
+      job,
+      userId: user.id,
+      needsOtp: draft.needsOtp,
+      selfieKey,
+      answers: draft.answers,
+      trackingTokenHash: hashTrackingToken(trackingToken),
+      originRunId: attempt.runId,
+    });
     return attempt;
   });
   if ('outcome' in started) return started.outcome;
@@ -109,7 +109,8 @@ export function closeupStartOptions(input: CloseupInput, taskQueue: string) {
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     args: [input] as [CloseupInput],
     typedSearchAttributes: [
-      { key: searchAttributes.jobId, value: input.jobId },
+      { key: searchAttributes.jobId, value: input.job.id },
+      { key: searchAttributes.jobKey, value: input.job.key },
       { key: searchAttributes.pipeline, value: PIPELINE },
       { key: searchAttributes.status, value: input.needsOtp ? 'awaiting_otp' : 'queued' },
       { key: searchAttributes.stage, value: input.needsOtp ? 'otp' : 'queued' },
@@ -139,12 +140,6 @@ async function startWorkflow(deps: AppDeps, tx: Tx, workflowId: string, input: C
   }
 }
 
-async function reserveJobId(deps: AppDeps): Promise<number> {
-  const [row] = await deps.sql<{ id: number }[]>`select nextval(pg_get_serial_sequence('video_jobs', 'id'))::bigint as id`;
-  if (!row) throw new Error('no job id from the sequence');
-  return row.id;
-}
-
 /**
  * The job that owns the running workflow, or `finishing` when that job has already ended (failed,
  * uploaded, expired) and only its run is still closing. Its row may not be written yet when the
@@ -163,8 +158,8 @@ async function ownerOfRunningWorkflow(deps: AppDeps, sql: Queryable, userId: str
   if (!description || description.status.name !== 'RUNNING') return 'finishing';
   const jobId = description.typedSearchAttributes.get(searchAttributes.jobId);
   if (jobId === undefined) throw new Error(`running workflow ${workflowId} carries no job id`);
-  const [row] = await sql<{ status: JobStatus }[]>`select status from video_jobs where id = ${jobId}`;
-  if (row && !isActive(row.status)) return 'finishing';
+  const [row] = await sql<{ status: JobStatus; holds_slot: boolean }[]>`select status, holds_slot from jobs where id = ${jobId}`;
+  if (row && !row.holds_slot) return 'finishing';
   const status = row?.status ?? (description.typedSearchAttributes.get(searchAttributes.status) === 'awaiting_otp' ? 'awaiting_otp' : 'queued');
   return { id: jobId, status, workflowId, runId: description.runId };
 }
@@ -179,21 +174,19 @@ async function continueActiveJob(
 ): Promise<SubmissionOutcome> {
   if (active.status !== 'awaiting_otp') return { status: 'pending', jobId: active.id };
 
-  const selfieKey = mediaKey(active.id, 'selfie', 'jpg');
+  const selfieKey = storageKey({ job: active.id }, 'selfie', 'jpg');
   await deps.storage.putBuffer(selfieKey, submission.photo.jpeg, 'image/jpeg');
   const trackingToken = generateTrackingToken();
   const outcome = await deps.sql.begin(async (tx) => {
     await lockUser(tx, userId);
-    const [job] = await tx`
-      update video_jobs set tracking_token_hash = ${hashTrackingToken(trackingToken)},
-             gender = ${submission.answers.gender}, attribute_love = ${submission.answers.attribute_love},
-             relationship_status = ${submission.answers.relationship_status}, vibe = ${submission.answers.vibe}, updated_at = now()
-      where id = ${active.id} and status = 'awaiting_otp' returning id`;
-    if (!job) return undefined;
+    const [job] = await tx<{ status: string }[]>`select status from jobs where id = ${active.id} for update`;
+    if (job?.status !== 'awaiting_otp') return undefined;
     await tx`
-      insert into video_assets (job_id, kind, storage_key) values (${active.id}, 'selfie', ${selfieKey})
-      on conflict (job_id, kind) do update set storage_key = excluded.storage_key, created_at = now()`;
-    await tx`insert into video_job_events (job_id, status, detail) values (${active.id}, 'awaiting_otp', ${tx.json({ resubmitted: true })})`;
+      update closeup_jobs set tracking_token_hash = ${hashTrackingToken(trackingToken)},
+             gender = ${submission.answers.gender}, attribute_love = ${submission.answers.attribute_love},
+             relationship_status = ${submission.answers.relationship_status}, vibe = ${submission.answers.vibe}
+      where job_id = ${active.id}`;
+    await deps.store.recordUpdate(tx, active.id, { detail: { resubmitted: true }, assets: [{ kind: 'selfie', key: selfieKey }] });
     return reserveOtp(tx, deps.config, { userId, jobId: active.id, enforceCooldown: true });
   });
   // The job moved on between our read and the update: verified (now processing → pending) or

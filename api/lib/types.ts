@@ -4,6 +4,9 @@ import type { Config } from '../../lib/config.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Sql } from '../../db/client.js';
 import type { PhotoValidator, Storage } from '../../providers/ports.js';
+import type { JobStore } from '../../db/jobs/store.js';
+import type { PipelineDefinition } from '../../pipelines/types.js';
+import type { JobEventHub } from '../jobs/event-hub.js';
 
 /** What the API's handlers are given; built once by api/main.ts (or a test). */
 export interface AppDeps {
@@ -13,6 +16,12 @@ export interface AppDeps {
   temporal: Client;
   storage: Storage;
   photoValidator: PhotoValidator;
+  /** The one writer of the job read model (submissions, admin retry and cancel). */
+  store: JobStore;
+  /** This process's one LISTEN on job events, fanned out by job id. */
+  hub: JobEventHub;
+  /** Every pipeline the app serves (pipelines/index.ts; tests add throwaway ones). */
+  pipelines: readonly PipelineDefinition[];
 }
 
 export interface AppEnv {

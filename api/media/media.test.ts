@@ -9,7 +9,7 @@ import { createTemporalClient } from '../../lib/temporal.js';
 import { testConfig, testSql } from '../../test/support/harness.js';
 import { s3TestEnv } from '../../test/support/s3.js';
 import { createStorage } from '../../providers/storage/create-storage.js';
-import { mediaKey } from '../../providers/storage/keys.js';
+import { storageKey } from '../../providers/storage/keys.js';
 import { mediaSignature } from '../../providers/storage/media-signature.js';
 import { createApp } from '../app.js';
 import { createAppDeps } from '../lib/deps.js';
@@ -28,7 +28,7 @@ after(async () => {
 });
 
 const video = randomBytes(100_000);
-const key = mediaKey(42, 'final', 'mp4');
+const key = storageKey({ job: 42 }, 'final', 'mp4');
 await storage.putBuffer(key, video, 'video/mp4');
 
 /** The path and query of a signed URL, as app.request wants it. */
@@ -103,7 +103,7 @@ describe('GET /media/{key}', () => {
     const url = new URL(await signed(key), 'http://reelflow.test');
     const expires = Number(url.searchParams.get('expires'));
     const signature = url.searchParams.get('signature') ?? '';
-    const otherKey = mediaKey(43, 'final', 'mp4');
+    const otherKey = storageKey({ job: 43 }, 'final', 'mp4');
     await storage.putBuffer(otherKey, Buffer.from('someone else'), 'video/mp4');
     const flipped = `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`;
     for (const path of [
@@ -118,7 +118,7 @@ describe('GET /media/{key}', () => {
   });
 
   it('answers 404 for a signed key with no file, and never leaves MEDIA_ROOT', async () => {
-    await assertError(await app.request(await signed(mediaKey(42, 'final', 'mp4'))), 404, 'NotFound');
+    await assertError(await app.request(await signed(storageKey({ job: 42 }, 'final', 'mp4'))), 404, 'NotFound');
     const escape = '../../etc/passwd';
     const expires = Math.floor(Date.now() / 1000) + 600;
     const response = await app.request(`/media/${encodeURIComponent(escape)}?expires=${expires}&signature=${mediaSignature(escape, expires, config.MEDIA_SIGNING_KEY)}`);

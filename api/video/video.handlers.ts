@@ -4,8 +4,9 @@ import { nationalNumber } from '../../lib/phone.js';
 import { ApiError } from '../lib/errors.js';
 import { acceptPhoto } from '../lib/photo-upload.js';
 import type { AppEnv } from '../lib/types.js';
-import { JOB_EVENTS_CHANNEL, TERMINAL_STATUSES } from '../../workflows/closeup/contract.js';
-import { loadJobView } from '../closeup/job-view.js';
+import { TERMINAL_STATUSES } from '../../workflows/closeup/contract.js';
+import { eventsSince } from '../../db/jobs/queries.js';
+import { loadJobView, type JobView } from '../closeup/job-view.js';
 import { submitVideo } from '../closeup/submission.js';
 import type * as routes from './video.routes.js';
 
@@ -56,6 +57,13 @@ export const getJob: RouteHandler<typeof routes.getJob, AppEnv> = async (c) => {
   return c.json(await loadJobView(c.var.deps, jobId, token), 200);
 };
 
+/**
+ * What counts as a change of the view: not updated_at (a stage entry or progress step moves it)
+ * nor the signatures of the media links (they are minted per read).
+ */
+const changeKey = (view: JobView) =>
+  JSON.stringify({ ...view, updated_at: null, video_url: view.video_url !== null, thumbnail_url: view.thumbnail_url !== null });
+
 export const jobEvents: RouteHandler<typeof routes.jobEvents, AppEnv> = async (c) => {
   const { deps } = c.var;
   const { job_id: jobId } = c.req.valid('param');
@@ -64,14 +72,13 @@ export const jobEvents: RouteHandler<typeof routes.jobEvents, AppEnv> = async (c
   await loadJobView(deps, jobId, token);
 
   return streamSSE(c, async (stream) => {
-    let changed = false;
+    let changed = true;
     let closed = false;
     let wake: (() => void) | undefined;
-    const listener = await deps.sql.listen(JOB_EVENTS_CHANNEL, (payload) => {
-      if (payload === String(jobId)) {
-        changed = true;
-        wake?.();
-      }
+    // Subscribed before the first read below: no change between that read and now is missed.
+    const unsubscribe = deps.hub.subscribe(jobId, () => {
+      changed = true;
+      wake?.();
     });
     stream.onAbort(() => {
       closed = true;
@@ -79,16 +86,20 @@ export const jobEvents: RouteHandler<typeof routes.jobEvents, AppEnv> = async (c
     });
     try {
       let sent = '';
-      // Re-read after LISTEN is in place, so no change between the first read and now is missed.
-      changed = true;
+      let seq = 0;
       while (!closed) {
         if (changed) {
           changed = false;
+          // Read before the view, so the view includes them. Progress steps alone are not sent:
+          // the view shows no progress, only their updated_at would change.
+          const events = await eventsSince(deps.sql, jobId, seq);
+          seq = events.at(-1)?.seq ?? seq;
+          if (sent && !events.some((event) => event.kind === 'status')) continue;
           const view = await loadJobView(deps, jobId, token);
-          const data = JSON.stringify(view);
-          if (data !== sent) {
-            await stream.writeSSE({ event: 'job', data, id: String(view.timeline.length) });
-            sent = data;
+          const key = changeKey(view);
+          if (key !== sent) {
+            await stream.writeSSE({ event: 'job', data: JSON.stringify(view), id: String(seq) });
+            sent = key;
           }
           if ((TERMINAL_STATUSES as readonly string[]).includes(view.status)) break;
           continue;
@@ -104,7 +115,7 @@ export const jobEvents: RouteHandler<typeof routes.jobEvents, AppEnv> = async (c
         if (!changed && !closed) await stream.write(': keepalive\n\n');
       }
     } finally {
-      await listener.unlisten();
+      unsubscribe();
     }
   });
 };

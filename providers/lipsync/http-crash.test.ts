@@ -10,7 +10,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startLipsyncApiFake } from '../../test/fakes/lipsync-api.js';
 import { temporalClient, testConfig, uniqueTaskQueue } from '../../test/support/harness.js';
 import { createStorage } from '../storage/create-storage.js';
-import { mediaKey } from '../storage/keys.js';
+import { storageKey } from '../storage/keys.js';
 import type { LipsyncClip } from '../../activities/closeup/lipsync.activities.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -59,7 +59,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 30_000)
 it('a worker killed mid-poll: the next attempt resumes the same prediction and the job gets its clip', async () => {
   const { code } = await bundleWorkflowCode({ workflowsPath: join(root, 'test/support/lipsync-crash/workflow.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
   await writeFile(workerEnv.CRASH_WORKFLOW_BUNDLE, code);
-  const portraitKey = mediaKey(77, 'portrait', 'jpg');
+  const portraitKey = storageKey({ job: 77 }, 'portrait', 'jpg');
   await storage.putBuffer(portraitKey, randomBytes(1000), 'image/jpeg');
   fake.plan = ['starting', 'processing']; // keeps processing until the test settles it
 

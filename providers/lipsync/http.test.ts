@@ -27,7 +27,7 @@ function input(): LipsyncInput {
 
 function progress(options: { resumeFrom?: unknown; signal?: AbortSignal } = {}): ActivityProgress & { beats: unknown[] } {
   const beats: unknown[] = [];
-  return { beats, heartbeat: (details) => void beats.push(details), resumeFrom: options.resumeFrom, signal: options.signal ?? new AbortController().signal };
+  return { beats, heartbeat: (details) => void beats.push(details), report: () => undefined, resumeFrom: options.resumeFrom, signal: options.signal ?? new AbortController().signal };
 }
 
 function providerError(code: string, retryable: boolean, check?: (error: ProviderError) => void) {

@@ -8,10 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
+
 import type { Config } from '../../lib/config.js';
 import { httpJson, httpRequest } from '../http.js';
 import type { ActivityProgress, LipsyncGenerator, LipsyncInput, SubmissionAnswers } from '../ports.js';
 import { ProviderError } from '../provider-error.js';
+
+/** Heartbeats at least this often while a prediction runs (the shortest heartbeat timeout allowed is 1 s; keep well under the default 30 s). */
+const HEARTBEAT_EVERY_MS = 1_000;
 
 /**
  * Lip-sync through a Replicate-style predictions API:
@@ -151,6 +155,9 @@ export class HttpLipsyncGenerator implements LipsyncGenerator {
     for (let wait = this.pollIntervalMs; ; wait = Math.min(Math.round(wait * 1.5), this.maxPollIntervalMs)) {
       const prediction = await this.call(`/predictions/${encodeURIComponent(predictionId)}`, 'GET', progress.signal);
       progress.heartbeat({ predictionId, status: prediction.status });
+      // Predictions say only their phase; downloading the output is the last tenth.
+      if (prediction.status === 'processing') progress.report(0.5);
+      else if (prediction.status === 'succeeded') progress.report(0.9);
       switch (prediction.status) {
         case 'succeeded':
           return prediction;
@@ -161,7 +168,13 @@ export class HttpLipsyncGenerator implements LipsyncGenerator {
         case 'aborted':
           throw new ProviderError('LIPSYNC_PREDICTION_ABORTED', `lip-sync prediction ${predictionId} was aborted by the provider: ${describeProviderError(prediction.error)}`, { retryable: false });
       }
-      await sleep(wait, undefined, { signal: progress.signal });
+      // Heartbeat while waiting too: a backed-off poll must not outlast a short heartbeat timeout.
+      let left = wait;
+      for (; left > HEARTBEAT_EVERY_MS; left -= HEARTBEAT_EVERY_MS) {
+        await sleep(HEARTBEAT_EVERY_MS, undefined, { signal: progress.signal });
+        progress.heartbeat({ predictionId, status: prediction.status });
+      }
+      await sleep(left, undefined, { signal: progress.signal });
     }
   }
 

@@ -75,7 +75,7 @@ describe('local lip-sync', () => {
     const again = join(dir, 'again.mp4');
     await generator.generate(
       { jobId: 7, portraitPath: join(dir, 'storage', 'jobs/7/portrait.jpg'), portraitUrl: 'unused', answers, outputPath: again },
-      { heartbeat: () => undefined, resumeFrom: undefined, signal: new AbortController().signal },
+      { heartbeat: () => undefined, report: () => undefined, resumeFrom: undefined, signal: new AbortController().signal },
     );
     assert.equal(await sha256(again), await sha256(stored));
   });

@@ -65,7 +65,10 @@ export function createLocalLipsyncGenerator(config: Pick<Config, 'FFMPEG_PATH' |
         await runFfmpeg(command, {
           signal: progress.signal,
           durationSeconds: LOCAL_CLIP_SECONDS,
-          onProgress: ({ fraction }) => progress.heartbeat({ generator: 'local', fraction }),
+          onProgress: ({ fraction }) => {
+            progress.heartbeat({ generator: 'local', fraction });
+            if (fraction !== undefined) progress.report(fraction);
+          },
         });
         return {};
       } finally {

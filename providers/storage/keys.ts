@@ -29,13 +29,32 @@ export function assertValidStorageKey(key: string): string {
   return key;
 }
 
-/** `jobs/<jobId>/<kind>-<uuid>.<ext>`, e.g. `jobs/42/final-1b4e….mp4`; a fresh key on every call. */
-export function mediaKey(jobId: number, kind: string, ext: string): string {
-  if (!Number.isSafeInteger(jobId) || jobId < 0) throw new InvalidStorageKeyError(`job id must be a whole number, got ${jobId}`);
+/** Whose media a key holds: one job's (its numeric id), or one signed-in user's (their id). */
+export type KeyScope = { job: number } | { user: string };
+
+const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const UNIQUE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * Every storage key is made here: `jobs/<job id>/<kind>-<unique>.<ext>` or
+ * `users/<user id>/<kind>-<unique>.<ext>`, e.g. `jobs/42/video-1b4e….mp4`. `unique` defaults to a
+ * fresh UUID (a new key per call); pass a digest for a key that repeats for the same content.
+ * Throws InvalidStorageKeyError for anything that could escape its folder.
+ */
+export function storageKey(scope: KeyScope, kind: string, ext: string, unique: string = randomUUID()): string {
+  let folder: string;
+  if ('job' in scope) {
+    if (!Number.isSafeInteger(scope.job) || scope.job < 0) throw new InvalidStorageKeyError(`job id must be a whole number, got ${scope.job}`);
+    folder = `jobs/${scope.job}`;
+  } else {
+    if (!USER_ID_PATTERN.test(scope.user)) throw new InvalidStorageKeyError(`user id must match ${USER_ID_PATTERN}, got ${JSON.stringify(scope.user)}`);
+    folder = `users/${scope.user}`;
+  }
   if (!KIND_PATTERN.test(kind)) throw new InvalidStorageKeyError(`media kind must match ${KIND_PATTERN}, got ${JSON.stringify(kind)}`);
+  if (!UNIQUE_PATTERN.test(unique)) throw new InvalidStorageKeyError(`unique part must match ${UNIQUE_PATTERN}, got ${JSON.stringify(unique)}`);
   const extension = ext.replace(/^\./, '').toLowerCase();
   if (!EXT_PATTERN.test(extension)) throw new InvalidStorageKeyError(`extension must match ${EXT_PATTERN}, got ${JSON.stringify(ext)}`);
-  return `jobs/${jobId}/${kind}-${randomUUID()}.${extension}`;
+  return `${folder}/${kind}-${unique}.${extension}`;
 }
 
 const CONTENT_TYPES: Record<string, string> = {

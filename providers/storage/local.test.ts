@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { testConfig } from '../../test/support/harness.js';
 import { ProviderError } from '../provider-error.js';
 import { createStorage } from './create-storage.js';
-import { InvalidStorageKeyError, isValidStorageKey, mediaKey } from './keys.js';
+import { InvalidStorageKeyError, isValidStorageKey, storageKey } from './keys.js';
 import { LocalStorage } from './local.js';
 import { checkMediaSignature } from './media-signature.js';
 
@@ -19,7 +19,7 @@ assert.ok(storage instanceof LocalStorage);
 describe('local storage', () => {
   it('round-trips buffers and files under MEDIA_ROOT', async () => {
     const bytes = randomBytes(300_000);
-    const key = mediaKey(7, 'final', 'mp4');
+    const key = storageKey({ job: 7 }, 'final', 'mp4');
     assert.equal(await storage.exists(key), false);
     await storage.putBuffer(key, bytes, 'video/mp4');
     assert.equal(await storage.exists(key), true);
@@ -28,7 +28,7 @@ describe('local storage', () => {
 
     const source = join(scratch, 'source.bin');
     await writeFile(source, bytes.subarray(0, 1000));
-    const fileKey = mediaKey(7, 'thumb', 'jpg');
+    const fileKey = storageKey({ job: 7 }, 'thumb', 'jpg');
     await storage.putFile(fileKey, source, 'image/jpeg');
     const copy = join(scratch, 'nested', 'copy.jpg');
     await storage.getToFile(fileKey, copy);
@@ -36,7 +36,7 @@ describe('local storage', () => {
   });
 
   it('replaces an object whole and leaves no temporary files behind', async () => {
-    const key = mediaKey(8, 'final', 'mp4');
+    const key = storageKey({ job: 8 }, 'final', 'mp4');
     await storage.putBuffer(key, Buffer.from('first version'), 'video/mp4');
     await storage.putBuffer(key, Buffer.from('second'), 'video/mp4');
     assert.equal((await storage.getBuffer(key)).toString(), 'second');
@@ -44,7 +44,7 @@ describe('local storage', () => {
   });
 
   it('says which key is missing with a permanent error', async () => {
-    const key = mediaKey(9, 'final', 'mp4');
+    const key = storageKey({ job: 9 }, 'final', 'mp4');
     await assert.rejects(storage.getBuffer(key), (error: unknown) => {
       assert.ok(error instanceof ProviderError);
       assert.equal(error.code, 'LOCAL_STORAGE_NO_SUCH_KEY');
@@ -67,16 +67,16 @@ describe('local storage', () => {
   });
 
   it('generates distinct job-scoped keys and refuses odd parts', () => {
-    const first = mediaKey(42, 'lipsync', '.MP4');
+    const first = storageKey({ job: 42 }, 'lipsync', '.MP4');
     assert.match(first, /^jobs\/42\/lipsync-[0-9a-f-]{36}\.mp4$/);
-    assert.notEqual(mediaKey(42, 'lipsync', 'mp4'), first);
-    assert.throws(() => mediaKey(42, '../x', 'mp4'), InvalidStorageKeyError);
-    assert.throws(() => mediaKey(42, 'final', 'mp4/../x'), InvalidStorageKeyError);
-    assert.throws(() => mediaKey(-1, 'final', 'mp4'), InvalidStorageKeyError);
+    assert.notEqual(storageKey({ job: 42 }, 'lipsync', 'mp4'), first);
+    assert.throws(() => storageKey({ job: 42 }, '../x', 'mp4'), InvalidStorageKeyError);
+    assert.throws(() => storageKey({ job: 42 }, 'final', 'mp4/../x'), InvalidStorageKeyError);
+    assert.throws(() => storageKey({ job: -1 }, 'final', 'mp4'), InvalidStorageKeyError);
   });
 
   it('signs URLs for the API media route with an expiry', async () => {
-    const key = mediaKey(10, 'final', 'mp4');
+    const key = storageKey({ job: 10 }, 'final', 'mp4');
     const before = Math.floor(Date.now() / 1000);
     const url = new URL(await storage.signedUrl(key, 600));
     assert.equal(url.origin, 'https://media.example.test');
@@ -85,7 +85,7 @@ describe('local storage', () => {
     assert.ok(expires >= before + 600 && expires <= before + 601, `expires ${expires}`);
     const signature = url.searchParams.get('signature') ?? '';
     assert.equal(checkMediaSignature(key, expires, signature, config.MEDIA_SIGNING_KEY), 'valid');
-    assert.equal(checkMediaSignature(mediaKey(10, 'final', 'mp4'), expires, signature, config.MEDIA_SIGNING_KEY), 'invalid');
+    assert.equal(checkMediaSignature(storageKey({ job: 10 }, 'final', 'mp4'), expires, signature, config.MEDIA_SIGNING_KEY), 'invalid');
     assert.equal(checkMediaSignature(key, expires, signature, randomBytes(32)), 'invalid');
   });
 });

@@ -11,7 +11,7 @@ import { freePort } from '../../test/support/ports.js';
 import { s3TestEnv } from '../../test/support/s3.js';
 import { ProviderError } from '../provider-error.js';
 import { createS3Storage, createStorage } from './create-storage.js';
-import { mediaKey } from './keys.js';
+import { storageKey } from './keys.js';
 import { S3Storage } from './s3.js';
 
 const scratch = await mkdtemp(join(process.env.REELFLOW_TEST_SCRATCH ?? tmpdir(), 's3-storage-'));
@@ -35,7 +35,7 @@ describe('S3 storage against MinIO', () => {
   });
 
   it('round-trips a small buffer', async () => {
-    const key = mediaKey(1, 'portrait', 'jpg');
+    const key = storageKey({ job: 1 }, 'portrait', 'jpg');
     const bytes = randomBytes(2048);
     assert.equal(await storage.exists(key), false);
     await storage.putBuffer(key, bytes, 'image/jpeg');
@@ -47,7 +47,7 @@ describe('S3 storage against MinIO', () => {
     const bytes = randomBytes(12 * 1024 * 1024 + 12345);
     const source = join(scratch, 'large.mp4');
     await writeFile(source, bytes);
-    const key = mediaKey(2, 'final', 'mp4');
+    const key = storageKey({ job: 2 }, 'final', 'mp4');
     await storage.putFile(key, source, 'video/mp4');
 
     const head = await storage.client.send(new HeadObjectCommand({ Bucket: config.S3_BUCKET, Key: key }));
@@ -62,7 +62,7 @@ describe('S3 storage against MinIO', () => {
   });
 
   it('hands out a presigned URL that plain fetch can read until it expires', async () => {
-    const key = mediaKey(3, 'final', 'mp4');
+    const key = storageKey({ job: 3 }, 'final', 'mp4');
     const bytes = randomBytes(5000);
     await storage.putBuffer(key, bytes, 'video/mp4');
 
@@ -79,21 +79,21 @@ describe('S3 storage against MinIO', () => {
   });
 
   it('caps presigned URLs at the SigV4 maximum of seven days', async () => {
-    const url = new URL(await storage.signedUrl(mediaKey(3, 'final', 'mp4'), 30 * 24 * 3600));
+    const url = new URL(await storage.signedUrl(storageKey({ job: 3 }, 'final', 'mp4'), 30 * 24 * 3600));
     assert.equal(url.searchParams.get('X-Amz-Expires'), String(7 * 24 * 3600));
   });
 
   it('reports a missing object and a missing bucket as permanent errors', async () => {
-    await assert.rejects(storage.getBuffer(mediaKey(4, 'final', 'mp4')), assertProviderError('S3_NoSuchKey', false));
+    await assert.rejects(storage.getBuffer(storageKey({ job: 4 }, 'final', 'mp4')), assertProviderError('S3_NoSuchKey', false));
     const noBucket = createS3Storage(testConfig(s3TestEnv()));
-    await assert.rejects(noBucket.putBuffer(mediaKey(4, 'final', 'mp4'), Buffer.from('x'), 'video/mp4'), assertProviderError('S3_NoSuchBucket', false));
+    await assert.rejects(noBucket.putBuffer(storageKey({ job: 4 }, 'final', 'mp4'), Buffer.from('x'), 'video/mp4'), assertProviderError('S3_NoSuchBucket', false));
   });
 
   it('reports bad credentials as permanent and an unreachable server as retryable', async () => {
     const wrongKey = createS3Storage(testConfig(s3TestEnv({ S3_BUCKET: config.S3_BUCKET, AWS_SECRET_ACCESS_KEY: 'not-the-secret' })));
-    await assert.rejects(wrongKey.getBuffer(mediaKey(5, 'final', 'mp4')), assertProviderError('S3_SignatureDoesNotMatch', false));
+    await assert.rejects(wrongKey.getBuffer(storageKey({ job: 5 }, 'final', 'mp4')), assertProviderError('S3_SignatureDoesNotMatch', false));
 
     const down = createS3Storage(testConfig(s3TestEnv({ S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` })));
-    await assert.rejects(down.putBuffer(mediaKey(5, 'final', 'mp4'), Buffer.from('x'), 'video/mp4'), assertProviderError('S3_NETWORK', true));
+    await assert.rejects(down.putBuffer(storageKey({ job: 5 }, 'final', 'mp4'), Buffer.from('x'), 'video/mp4'), assertProviderError('S3_NETWORK', true));
   });
 });

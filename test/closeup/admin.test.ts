@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createHttpLipsyncGenerator } from '../../providers/lipsync/http.js';
-import { stageActivityId } from '../../workflows/closeup/shared.js';
+import { stageActivityId } from '../../workflows/engine/contract.js';
 import { startLipsyncApiFake, type LipsyncApiFake } from '../fakes/lipsync-api.js';
 import { startCloseupStack, type CloseupStack } from '../support/closeup-stack.js';
 import { flatImage } from '../support/images.js';
@@ -140,8 +140,11 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
   it('cancels an active job: the running prediction is cancelled and the job fails as cancelled', async () => {
     const mobile = await stack.verifiedMobile();
     lipsync.plan = ['starting', 'processing'];
+    const createsBefore = lipsync.creates.length;
     const jobId = await create(mobile);
     await stack.waitForStatus(jobId, ['lipsync_processing']);
+    // A prediction is running only once it was created: cancelling before that has none to cancel.
+    while (lipsync.creates.length === createsBefore) await sleep(20);
     const cancelsBefore = lipsync.cancels.length;
     const cancelled = await patch(jobId, 'failed');
     lipsync.plan = ['starting', 'processing', 'succeeded'];

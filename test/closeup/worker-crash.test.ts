@@ -21,7 +21,8 @@ import { startWorkerProcess, type LogLine, type WorkerProcess } from '../support
  * (worker/main.ts) is SIGKILLed while it polls a lip-sync prediction, while ffmpeg stitches, and
  * while WhatsApp has accepted the send but not yet answered. Fresh worker processes take over each
  * time, and the job still ends `sent` with one prediction created and one message sent.
- * The gaps between a kill and the retry are the workflow's 30 s heartbeat timeouts.
+ * The gaps between a kill and the retry are the stage activities' heartbeat timeouts, shortened
+ * here to 4 s through ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS (30 s by default).
  */
 
 const LIPSYNC_TOKEN = 'r8_worker_crash_token';
@@ -61,6 +62,7 @@ before(async () => {
 
   const providerEnv = {
     TEMPORAL_TASK_QUEUE: uniqueTaskQueue('worker-crash'),
+    ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS: '4',
     PHOTO_VALIDATOR: 'local',
     SMS_PROVIDER: 'console',
     STORAGE_BACKEND: 'local',
@@ -112,7 +114,7 @@ async function until<T>(check: () => T | undefined | false | Promise<T | undefin
 
 /** Scratch folders of this test's activity attempts (lip-sync, stitching, delivery) in the workers' temp dir. */
 async function attemptFolders(jobId?: number): Promise<string[]> {
-  const pattern = jobId === undefined ? /^reelflow-(lipsync|stitch|delivery)-/ : new RegExp(`^reelflow-(lipsync-${jobId}|stitch-${jobId}|delivery)-`);
+  const pattern = jobId === undefined ? /^reelflow-scratch-(lipsync|stitch|delivery)-/ : new RegExp(`^reelflow-scratch-(lipsync-${jobId}|stitch-${jobId}|delivery-${jobId})-`);
   const folders: string[] = [];
   for (const name of await readdir(workerTmp)) {
     if (!pattern.test(name)) continue;
@@ -163,7 +165,7 @@ it('a worker killed mid lip-sync poll, mid-stitch and mid WhatsApp send: the job
     // 2. Stitching: ffmpeg is encoding into the attempt's scratch folder.
     const encoding = await until(
       async () => {
-        const stitching = (await ffmpegProcessesOf(second.pid)).filter((process) => process.args.some((arg) => arg.includes('reelflow-stitch-')));
+        const stitching = (await ffmpegProcessesOf(second.pid)).filter((process) => process.args.some((arg) => arg.includes('reelflow-scratch-stitch-')));
         return stitching.length > 0 && stitching;
       },
       'the second worker to run the stitching ffmpeg',

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
+import { createAppDeps } from '../../api/lib/deps.js';
 import { findOrCreateUser } from '../../api/closeup/users.js';
 import type { Providers } from '../../providers/index.js';
 import type { Sql } from '../../db/client.js';
@@ -14,6 +15,7 @@ import type { JobStatus } from '../../workflows/closeup/contract.js';
 import { installQuietRuntime, temporalClient, testActivities, testConfig, testSql, uniqueTaskQueue } from './harness.js';
 import { createOtpInbox } from './otp-inbox.js';
 import { texturedJpeg } from './images.js';
+import { instantLipsync } from './instant-lipsync.js';
 
 export interface SubmitForm {
   mobile_number: string;
@@ -40,14 +42,28 @@ export function freshMobile(): string {
  * sender, whose log lines are the test's SMS inbox.
  */
 export async function startCloseupStack(
-  options: { env?: Record<string, string>; providers?: Partial<Providers> | ((configured: Providers) => Partial<Providers>); worker?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    providers?: Partial<Providers> | ((configured: Providers) => Partial<Providers>);
+    worker?: boolean;
+    /** Render every lip-sync clip with ffmpeg instead of copying one rendered clip. */
+    renderMedia?: boolean;
+  } = {},
 ) {
   const config: Config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('closeup'), ...options.env });
   const sql: Sql = testSql(config);
   const inbox = createOtpInbox();
-  const { activities, providers } = testActivities({ sql, config, logger: inbox.logger, ...(options.providers ? { providers: options.providers } : {}) });
+  // Rendering is not what these tests test: the local lip-sync clip is rendered once per process.
+  const instant = options.renderMedia || config.LIPSYNC_PROVIDER !== 'local' ? {} : { lipsync: instantLipsync(config) };
+  const { activities, providers } = testActivities({
+    sql,
+    config,
+    logger: inbox.logger,
+    providers: (configured) => ({ ...instant, ...(typeof options.providers === 'function' ? options.providers(configured) : options.providers) }),
+  });
   const temporal: Client = await temporalClient(config);
-  const app = createApp({ config, logger: pino({ level: 'silent' }), sql, temporal, storage: providers.storage, photoValidator: providers.photoValidator });
+  const deps = createAppDeps(config, { logger: pino({ level: 'silent' }), sql, temporal, storage: providers.storage, photoValidator: providers.photoValidator });
+  const app = createApp(deps);
 
   let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
   async function startWorker() {
@@ -155,6 +171,7 @@ export async function startCloseupStack(
 
     async stop() {
       await stopWorker();
+      await deps.hub.close();
       await temporal.connection.close();
       await sql.end();
     },

@@ -1,4 +1,5 @@
 import { defineSignal } from '@temporalio/workflow';
+import type { JobRef, JobTuning } from '../engine/contract.js';
 
 /**
  * The Close-Up contract shared by the API and the workflows: statuses, stages, workflow IDs,
@@ -7,9 +8,6 @@ import { defineSignal } from '@temporalio/workflow';
  */
 
 export const PIPELINE = 'closeup';
-
-/** Channel that carries a job id whenever its row or timeline changes (the SSE endpoint listens). */
-export const JOB_EVENTS_CHANNEL = 'video_job_events';
 
 /** Statuses that hold the user's one slot; it frees at `uploaded`. */
 export const ACTIVE_STATUSES = [
@@ -38,6 +36,8 @@ export const STAGES = ['otp', 'photo_processing', 'lipsync_processing', 'stitchi
 export type Stage = (typeof STAGES)[number];
 
 export const closeupWorkflowId = (userId: string) => `closeup-${userId}`;
+/** The user's one slot (jobs.concurrency_key): held from submission until `uploaded`. */
+export const closeupConcurrencyKey = (userId: string) => `closeup:${userId}`;
 export const deliveryWorkflowId = (jobId: number) => `closeup-delivery-${jobId}`;
 
 export interface SubmissionAnswers {
@@ -48,7 +48,7 @@ export interface SubmissionAnswers {
 }
 
 export interface CloseupInput {
-  jobId: number;
+  job: JobRef;
   userId: string;
   needsOtp: boolean;
   /** How long a sent code is valid; the workflow waits this long (plus a grace) for it. */
@@ -59,11 +59,13 @@ export interface CloseupInput {
   trackingTokenHash: string;
   /** The first code, reserved by the API under the cooldown and hourly cap; null for verified users. */
   otpId: number | null;
+  tuning?: JobTuning;
 }
 
 export interface DeliveryInput {
-  jobId: number;
+  job: JobRef;
   videoKey: string;
+  tuning?: JobTuning;
 }
 
 /** A new code was reserved for the job (API checked cooldown and hourly cap); send it. */
@@ -72,9 +74,3 @@ export const otpRequestedSignal = defineSignal<[{ otpId: number }]>('otpRequeste
 export const otpVerifiedSignal = defineSignal<[]>('otpVerified');
 /** The user submitted again while the OTP was pending: new form and photo, maybe a new code. */
 export const resubmittedSignal = defineSignal<[{ selfieKey: string; answers: SubmissionAnswers; otpId: number | null }]>('resubmitted');
-
-/** Error codes the workflows themselves produce (providers add their own, e.g. GROQ_400). */
-export const WORKFLOW_ERROR_CODES = {
-  cancelled: 'CANCELLED_BY_ADMIN',
-  supersededByReset: 'SUPERSEDED_BY_RESET',
-} as const;

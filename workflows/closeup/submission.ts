@@ -1,23 +1,13 @@
-import {
-  ActivityCancellationType,
-  ApplicationFailure,
-  CancellationScope,
-  ParentClosePolicy,
-  condition,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  startChild,
-  workflowInfo,
-  type ActivityOptions,
-} from '@temporalio/workflow';
-import type { JobActivities } from '../../activities/jobs/job-activities.js';
+import { ActivityCancellationType, ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { CloseupJobActivities } from '../../activities/closeup/job.activities.js';
 import type { OtpActivities } from '../../activities/closeup/otp.activities.js';
 import type { createPhotoActivities } from '../../activities/closeup/photo.activities.js';
 import type { createLipsyncActivities } from '../../activities/closeup/lipsync.activities.js';
 import type { createStitchingActivities } from '../../activities/closeup/stitching.activities.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type JobTuning } from '../engine/contract.js';
+import { jobActivityOptions, jobKit } from '../engine/kit.js';
 import {
-  WORKFLOW_ERROR_CODES,
+  PIPELINE,
   deliveryWorkflowId,
   otpRequestedSignal,
   otpVerifiedSignal,
@@ -27,7 +17,6 @@ import {
   type Stage,
 } from './contract.js';
 import { closeupDeliveryWorkflow } from './delivery.js';
-import { failureOf, jobActivityOptions, stageActivityId, trackStatus } from './shared.js';
 
 /** A verification may land a little after the database says the code expired; PostgreSQL decides, this only ends the wait. */
 const otpWaitGraceMs = (expiryMs: number) => Math.min(30_000, expiryMs / 10);
@@ -42,30 +31,24 @@ const { validatePhoto } = proxyActivities<ReturnType<typeof createPhotoActivitie
   startToCloseTimeout: '90s',
   retry: { ...retryTransient, maximumAttempts: 8 },
 });
-// Cancelling a job waits until these have stopped (the paid prediction cancelled, ffmpeg killed).
-const { generateLipsync } = proxyActivities<ReturnType<typeof createLipsyncActivities>>({
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  startToCloseTimeout: '30m',
-  heartbeatTimeout: '30s',
-  retry: { ...retryTransient, maximumAttempts: 6 },
-});
-const { stitchVideo } = proxyActivities<ReturnType<typeof createStitchingActivities>>({
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  startToCloseTimeout: '15m',
-  heartbeatTimeout: '30s',
-  retry: { ...retryTransient, maximumAttempts: 5 },
-});
-const jobs = proxyActivities<JobActivities>(jobActivityOptions);
+const closeupJobs = proxyActivities<CloseupJobActivities>(jobActivityOptions);
 
-/**
- * Stage statuses are recorded by activities with fixed ids (`status:<status>`): the admin retry
- * finds in a failed run's history the workflow task that scheduled the failed stage, and resets
- * the run to just before it.
- */
-function recordStatus(jobId: number, status: JobStatus, extra: Omit<Parameters<JobActivities['recordStage']>[0], 'jobId' | 'status'> = {}) {
-  const options: ActivityOptions = { ...jobActivityOptions, activityId: stageActivityId(status) };
-  trackStatus(status);
-  return proxyActivities<JobActivities>(options).recordStage({ jobId, status, ...extra });
+/** Cancelling a job waits until these have stopped (the paid prediction cancelled, ffmpeg killed). */
+function mediaActivities(tuning: JobTuning | undefined) {
+  const heartbeatTimeout = tuning?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+  const { generateLipsync } = proxyActivities<ReturnType<typeof createLipsyncActivities>>({
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    startToCloseTimeout: '30m',
+    heartbeatTimeout,
+    retry: { ...retryTransient, maximumAttempts: 6 },
+  });
+  const { stitchVideo } = proxyActivities<ReturnType<typeof createStitchingActivities>>({
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    startToCloseTimeout: '15m',
+    heartbeatTimeout,
+    retry: { ...retryTransient, maximumAttempts: 5 },
+  });
+  return { generateLipsync, stitchVideo };
 }
 
 export interface CloseupResult {
@@ -79,7 +62,9 @@ export interface CloseupResult {
  * and stitching stages run; the job completes at `uploaded` and a child workflow delivers the video.
  */
 export async function closeupSubmissionWorkflow(input: CloseupInput): Promise<CloseupResult> {
-  const { jobId } = input;
+  const { job } = input;
+  const kit = jobKit<JobStatus, Stage>({ pipeline: PIPELINE, job, stage: 'otp' });
+  const { generateLipsync, stitchVideo } = mediaActivities(input.tuning);
   let selfieKey = input.selfieKey;
   let answers = input.answers;
   let verified = !input.needsOtp;
@@ -93,77 +78,57 @@ export async function closeupSubmissionWorkflow(input: CloseupInput): Promise<Cl
     if (resubmission.otpId !== null) otpRequests.push(resubmission.otpId);
   });
 
-  const info = workflowInfo();
-  await jobs.recordSubmission({ ...input, workflowId: info.workflowId, runId: info.runId });
+  await closeupJobs.recordSubmission({ ...input, originRunId: kit.originRunId });
 
-  let stage: Stage = 'otp';
-  try {
+  return kit.run(async () => {
     if (!verified) {
-      trackStatus('awaiting_otp');
       let waitUntil = Date.now() + input.otpExpiryMs + otpWaitGraceMs(input.otpExpiryMs);
       while (!verified) {
         const woke = await condition(() => verified || otpRequests.length > 0, Math.max(0, waitUntil - Date.now()));
         if (!woke) {
-          await jobs.recordOtpExpired(jobId);
-          trackStatus('otp_expired');
-          return { jobId, status: 'otp_expired' };
+          await closeupJobs.expireOtps(job.id);
+          await kit.status('otp_expired', { releaseSlot: true });
+          return { jobId: job.id, status: 'otp_expired' };
         }
         const otpId = otpRequests.shift();
         if (!verified && otpId !== undefined) {
-          await sendOtp({ jobId, otpId });
+          await sendOtp({ jobId: job.id, otpId });
           waitUntil = Date.now() + input.otpExpiryMs + otpWaitGraceMs(input.otpExpiryMs);
         }
       }
+      await kit.status('queued');
     }
 
-    await recordStatus(jobId, 'queued');
-
-    stage = 'photo_processing';
-    await recordStatus(jobId, 'photo_processing');
-    const photo = await validatePhoto({ jobId, selfieKey });
+    await kit.enter('photo_processing', 'photo_processing');
+    const photo = await validatePhoto({ jobId: job.id, selfieKey });
     if (photo.label !== 'APPROVED' || !photo.portraitKey) {
       // A verdict, not an outage: retrying cannot change it.
       throw ApplicationFailure.nonRetryable(photo.reason, photo.label);
     }
-    await recordStatus(jobId, 'photo_done', {
-      photoLabel: photo.label,
-      detail: { validator: photo.validator, usage: photo.usage },
+    await kit.status('photo_done', {
+      detail: { label: photo.label, validator: photo.validator, usage: photo.usage },
       assets: [{ kind: 'portrait', key: photo.portraitKey }],
     });
 
-    stage = 'lipsync_processing';
-    await recordStatus(jobId, 'lipsync_processing');
-    const clip = await generateLipsync({ jobId, portraitKey: photo.portraitKey, answers });
-    await recordStatus(jobId, 'lipsync_done', {
+    await kit.enter('lipsync_processing', 'lipsync_processing');
+    const clip = await generateLipsync({ jobId: job.id, portraitKey: photo.portraitKey, answers, report: { job, originRunId: kit.originRunId, stage: 'lipsync_processing' } });
+    await kit.status('lipsync_done', {
       detail: { generator: clip.generator, ...(clip.predictionId ? { predictionId: clip.predictionId } : {}) },
       assets: [{ kind: 'lipsync', key: clip.clipKey }],
     });
 
-    stage = 'stitching';
-    await recordStatus(jobId, 'stitching');
-    const video = await stitchVideo({ jobId, clipKey: clip.clipKey });
-    await recordStatus(jobId, 'uploaded', {
+    await kit.enter('stitching', 'stitching');
+    const video = await stitchVideo({ jobId: job.id, clipKey: clip.clipKey, report: { job, originRunId: kit.originRunId, stage: 'stitching' } });
+    // The user's slot frees now; delivery outlives this run.
+    await kit.status('uploaded', {
+      releaseSlot: true,
       detail: { strategy: video.strategy, bytes: video.bytes, durationSeconds: video.durationSeconds },
       assets: [
         { kind: 'video', key: video.videoKey },
         { kind: 'thumbnail', key: video.thumbnailKey },
       ],
     });
-
-    // The user's slot frees now; delivery outlives this run.
-    await startChild(closeupDeliveryWorkflow, {
-      workflowId: deliveryWorkflowId(jobId),
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [{ jobId, videoKey: video.videoKey }],
-    });
-    return { jobId, status: 'uploaded' };
-  } catch (error) {
-    const failure = isCancellation(error)
-      ? { code: WORKFLOW_ERROR_CODES.cancelled, message: 'cancelled by an admin' }
-      : failureOf(error);
-    await CancellationScope.nonCancellable(() => jobs.recordFailure({ jobId, stage, ...failure }));
-    trackStatus('failed', stage);
-    if (isCancellation(error)) throw error;
-    throw ApplicationFailure.nonRetryable(`${stage} failed: ${failure.message}`, failure.code);
-  }
+    await kit.startChild(closeupDeliveryWorkflow, { workflowId: deliveryWorkflowId(job.id), args: [{ job, videoKey: video.videoKey, ...(input.tuning ? { tuning: input.tuning } : {}) }] });
+    return { jobId: job.id, status: 'uploaded' };
+  });
 }

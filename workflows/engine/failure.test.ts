@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
-import { failureOf } from './shared.js';
+import { failureOf } from './failure.js';
 
 const failedActivity = (cause: Error) => new ActivityFailure('activity failed', 'stitchVideo', '11', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'worker', cause);
 

@@ -1,0 +1,47 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ForeignJobWriteError, type JobStore } from '../../db/jobs/store.js';
+import type { FailureRecord, JobRef, JobWriter, ProgressStep, StageChange } from '../../db/jobs/types.js';
+
+/** Which workflow run calls: its id and run from Temporal (not from arguments), its run chain from the kit. */
+export function currentWriter(originRunId: string): JobWriter {
+  const execution = Context.current().info.workflowExecution;
+  if (!execution) throw new Error('job writes must come from a workflow activity');
+  return { workflowId: execution.workflowId, runId: execution.runId, originRunId };
+}
+
+/** A refused write can never succeed: fail the activity for good, with the store's code. */
+export async function refuseForeignWrites<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof ForeignJobWriteError) throw ApplicationFailure.nonRetryable(error.message, error.code);
+    throw error;
+  }
+}
+
+export interface JobCall {
+  job: JobRef;
+  /** `workflowInfo().originalExecutionRunId` of the calling workflow. */
+  originRunId: string;
+}
+
+/** The stage kit's activities (workflows/engine/kit.ts): every pipeline records its job through these. */
+export function createJobActivities(deps: { store: JobStore }) {
+  const { store } = deps;
+  return {
+    async recordStage(call: JobCall & { change: StageChange }): Promise<void> {
+      await refuseForeignWrites(() => store.recordStage(call.job, currentWriter(call.originRunId), call.change));
+    },
+    async recordProgress(call: JobCall & { step: ProgressStep }): Promise<boolean> {
+      return refuseForeignWrites(() => store.recordProgress(call.job, currentWriter(call.originRunId), call.step));
+    },
+    async recordFailure(call: JobCall & { failure: FailureRecord }): Promise<void> {
+      await refuseForeignWrites(() => store.recordFailure(call.job, currentWriter(call.originRunId), call.failure));
+    },
+    async registerChildWorkflow(call: JobCall & { workflowId: string }): Promise<void> {
+      await refuseForeignWrites(() => store.addChildWorkflow(call.job, currentWriter(call.originRunId), call.workflowId));
+    },
+  };
+}
+
+export type JobActivities = ReturnType<typeof createJobActivities>;

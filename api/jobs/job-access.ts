@@ -1,0 +1,47 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'hono';
+import { findJob } from '../../db/jobs/queries.js';
+import type { JobRow } from '../../db/jobs/types.js';
+import type { PipelineDefinition } from '../../pipelines/types.js';
+import { ApiError } from '../lib/errors.js';
+import type { AppEnv } from '../lib/types.js';
+
+export interface JobAccess {
+  job: JobRow;
+  /** Undefined only for an admin reading a job of a pipeline this server does not run. */
+  pipeline: PipelineDefinition | undefined;
+}
+
+const JOB_ID = /^[1-9]\d{0,14}$/;
+const JOB_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Whether the request carries `Authorization: Bearer <ADMIN_TOKEN>` (constant time, as requireAdmin). */
+export function hasAdminToken(c: Context<AppEnv>): boolean {
+  const header = c.req.header('authorization') ?? '';
+  const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+  return token !== '' && timingSafeEqual(digest(token), digest(c.var.deps.config.ADMIN_TOKEN));
+}
+
+/**
+ * May this request read the job (by numeric id or UUID key) and its events? Admins (bearer token)
+ * always; anyone else as the job's pipeline's `canRead` says. Throws ApiError: 400 for a malformed
+ * id, 404 for an unknown job and for a refusal alike (a job's existence must not leak), or
+ * whatever ApiError `canRead` threw itself (e.g. 401 without a token).
+ */
+export async function authorizeJobRead(c: Context<AppEnv>, idOrKey: string): Promise<JobAccess> {
+  if (!JOB_ID.test(idOrKey) && !JOB_KEY.test(idOrKey)) {
+    throw new ApiError(400, 'ValidationError', 'job: must be a job id (a positive integer) or a job key (a UUID)', [
+      { field: 'job', message: 'must be a job id or key' },
+    ]);
+  }
+  const { deps } = c.var;
+  const job = await findJob(deps.sql, idOrKey);
+  const notFound = new ApiError(404, 'NotFound', `No job ${idOrKey} here.`);
+  if (!job) throw notFound;
+  const pipeline = deps.pipelines.find((candidate) => candidate.name === job.pipeline);
+  if (hasAdminToken(c)) return { job, pipeline };
+  if (!pipeline || !(await pipeline.canRead(c, job))) throw notFound;
+  return { job, pipeline };
+}

@@ -1,0 +1,248 @@
+import type postgres from 'postgres';
+import type { Queryable, Sql, Tx } from '../client.js';
+import { JOB_STORE_ERRORS, type FailureRecord, type JobAsset, type JobRef, type JobWriter, type NewJob, type ProgressStep, type StageChange } from './types.js';
+
+/**
+ * The one writer of the job read model. Every change writes the job row, appends its event
+ * (numbered per job) and notifies `job_events` with `<job id>:<seq>`, in one transaction, so a
+ * live client sees every transition exactly when it is committed. Workflow writes (through the
+ * job activities) are checked against the job's writers first; the API's writes (submission,
+ * admin retry and cancel) are not: they run under the API's own checks.
+ */
+
+export const JOB_EVENTS_CHANNEL = 'job_events';
+
+/** Error code a job carries when it lost its slot to a reset of an earlier job's workflow. */
+export const SUPERSEDED_BY_RESET = 'SUPERSEDED_BY_RESET';
+
+/** A workflow tried to write a job it was not started for (e.g. a stale history against a new database). */
+export class ForeignJobWriteError extends Error {
+  override readonly name = 'ForeignJobWriteError';
+  readonly code = JOB_STORE_ERRORS.foreignWrite;
+}
+
+interface LockedJob {
+  id: number;
+  key: string;
+  status: string;
+  stage: string | null;
+  workflow_id: string;
+  origin_run_id: string | null;
+  child_workflow_ids: string[];
+  concurrency_key: string | null;
+  holds_slot: boolean;
+  failed_stage: string | null;
+  error_code: string | null;
+}
+
+type EventInput = { kind: 'status' | 'progress'; status: string; stage: string | null; progress?: number | null; detail?: Record<string, unknown> | null };
+
+const json = (tx: Queryable, detail: Record<string, unknown> | null | undefined) => (detail ? tx.json(detail as postgres.JSONValue) : null);
+
+/** Appends the job's next event and notifies listeners (delivered when the transaction commits). */
+async function appendEvent(tx: Queryable, jobId: number, event: EventInput): Promise<number> {
+  const [row] = await tx<{ seq: number }[]>`
+    with bumped as (update jobs set event_seq = event_seq + 1 where id = ${jobId} returning event_seq),
+    added as (
+      insert into job_events (job_id, seq, kind, status, stage, progress, detail)
+      select ${jobId}, event_seq, ${event.kind}, ${event.status}, ${event.stage}, ${event.progress ?? null}, ${json(tx, event.detail)} from bumped
+      returning seq
+    )
+    select seq, pg_notify(${JOB_EVENTS_CHANNEL}, ${jobId} || ':' || seq) from added`;
+  if (!row) throw new Error(`job ${jobId} does not exist`);
+  return row.seq;
+}
+
+async function putAssets(tx: Queryable, jobId: number, assets: JobAsset[] | undefined): Promise<void> {
+  for (const asset of assets ?? []) {
+    await tx`
+      insert into job_assets (job_id, kind, storage_key) values (${jobId}, ${asset.kind}, ${asset.key})
+      on conflict (job_id, kind) do update set storage_key = excluded.storage_key, created_at = now()`;
+  }
+}
+
+/**
+ * Locks the job and checks that `writer` may write it: the key it was started with matches, and
+ * it is the job's workflow (same run chain — a reset keeps it) or a child workflow the job
+ * registered. Anything else throws ForeignJobWriteError and leaves the row untouched.
+ */
+async function lockForWriter(tx: Tx, ref: JobRef, writer: JobWriter): Promise<LockedJob> {
+  const [job] = await tx<LockedJob[]>`
+    select id, key, status, stage, workflow_id, origin_run_id, child_workflow_ids, concurrency_key, holds_slot, failed_stage, error_code
+    from jobs where id = ${ref.id} for update`;
+  const isMain = job?.workflow_id === writer.workflowId && (job.origin_run_id === null || job.origin_run_id === writer.originRunId);
+  const isChild = job?.child_workflow_ids.includes(writer.workflowId) ?? false;
+  if (!job || job.key !== ref.key || !(isMain || isChild)) {
+    throw new ForeignJobWriteError(
+      `workflow ${writer.workflowId} (run ${writer.runId}) may not write job ${ref.id}: ${!job ? 'no such job' : job.key !== ref.key ? 'the job was created for another workflow (its key differs)' : 'not one of its workflows'}`,
+    );
+  }
+  if (isMain && job.origin_run_id === null) await tx`update jobs set origin_run_id = ${writer.originRunId} where id = ${ref.id}`;
+  return job;
+}
+
+/**
+ * Takes the job's slot back when a reset revives it: the reset terminated whichever run held the
+ * slot, so that job is failed as superseded (with its own event) first.
+ */
+async function reclaimSlot(tx: Tx, job: LockedJob): Promise<void> {
+  if (job.holds_slot || job.concurrency_key === null) return;
+  const superseded = await tx<{ id: number; status: string; stage: string | null }[]>`
+    update jobs set status = 'failed', failed_stage = coalesce(stage, status), error_code = ${SUPERSEDED_BY_RESET},
+           error_message = 'its workflow run was terminated by a reset of an earlier job', holds_slot = false, updated_at = now()
+    where concurrency_key = ${job.concurrency_key} and holds_slot and id <> ${job.id}
+    returning id, status, stage`;
+  for (const other of superseded) await appendEvent(tx, other.id, { kind: 'status', status: 'failed', stage: other.stage, detail: { code: SUPERSEDED_BY_RESET } });
+  await tx`update jobs set holds_slot = true where id = ${job.id}`;
+}
+
+export function createJobStore(sql: Sql) {
+  return {
+    /** A fresh id and key for a job about to be created (storage keys, workflow inputs need them first). */
+    async reserve(): Promise<JobRef> {
+      const [row] = await sql<{ id: number; key: string }[]>`select nextval(pg_get_serial_sequence('jobs', 'id'))::bigint as id, gen_random_uuid()::text as key`;
+      if (!row) throw new Error('no job id from the sequence');
+      return row;
+    },
+
+    /**
+     * Creates the job with its first event, unless it exists. Returns whether this call created it.
+     * With a concurrency key the job takes its slot; a unique violation (23505) means another job holds it.
+     */
+    async create(tx: Tx, job: NewJob): Promise<{ created: boolean; ref: JobRef }> {
+      const [row] = await tx<{ id: number; key: string }[]>`
+        insert into jobs ${tx({
+          ...(job.id === undefined ? {} : { id: job.id }),
+          ...(job.key === undefined ? {} : { key: job.key }),
+          pipeline: job.pipeline,
+          owner: job.owner,
+          status: job.status,
+          stage: job.stage ?? null,
+          workflow_id: job.workflowId,
+          origin_run_id: job.originRunId ?? null,
+          run_id: job.runId ?? null,
+          concurrency_key: job.concurrencyKey ?? null,
+          holds_slot: Boolean(job.concurrencyKey),
+        })}
+        on conflict (id) do nothing
+        returning id, key`;
+      if (!row) {
+        // A separate statement: it sees the row the conflicting transaction committed.
+        const [existing] = await tx<{ id: number; key: string }[]>`select id, key from jobs where id = ${job.id ?? null}`;
+        if (!existing) throw new Error(`job ${job.id} neither created nor found`);
+        return { created: false, ref: existing };
+      }
+      await putAssets(tx, row.id, job.assets);
+      await appendEvent(tx, row.id, { kind: 'status', status: job.status, stage: job.stage ?? null, detail: job.detail ?? null });
+      return { created: true, ref: row };
+    },
+
+    /**
+     * A workflow's status or stage change. Repeating it is a no-op (activities run at least once).
+     * Leaving `failed` this way means a reset revived the job (admin endpoint or Temporal Web UI):
+     * the retry is counted, the error cleared and, for the job's own workflow, its slot reclaimed.
+     */
+    async recordStage(ref: JobRef, writer: JobWriter, change: StageChange): Promise<void> {
+      await sql.begin(async (tx) => {
+        const job = await lockForWriter(tx, ref, writer);
+        const status = change.status ?? job.status;
+        const stage = change.stage === undefined ? job.stage : change.stage;
+        if (status === job.status && stage === job.stage && !change.assets?.length) return;
+        const reviving = job.status === 'failed' && status !== 'failed';
+        if (reviving && writer.workflowId === job.workflow_id && !change.releaseSlot) await reclaimSlot(tx, job);
+        await tx`
+          update jobs set status = ${status}, stage = ${stage},
+                 progress = ${stage === job.stage && !reviving ? tx`progress` : tx`0`},
+                 cost_usd = cost_usd + ${change.costUsd ?? 0},
+                 holds_slot = holds_slot and not ${change.releaseSlot ?? false},
+                 ${reviving ? tx`retry_count = retry_count + 1, failed_stage = null, error_code = null, error_message = null, failed_workflow_id = null,` : tx``}
+                 run_id = case when workflow_id = ${writer.workflowId} then ${writer.runId} else run_id end,
+                 updated_at = now()
+          where id = ${ref.id}`;
+        await putAssets(tx, ref.id, change.assets);
+        await appendEvent(tx, ref.id, { kind: 'status', status, stage, detail: change.detail ?? null });
+      });
+    },
+
+    /** Progress within the current stage; dropped unless it is that stage's and higher than before. */
+    async recordProgress(ref: JobRef, writer: JobWriter, step: ProgressStep): Promise<boolean> {
+      const progress = Math.min(1, Math.max(0, step.progress));
+      return sql.begin(async (tx) => {
+        await lockForWriter(tx, ref, writer);
+        const [moved] = await tx<{ status: string }[]>`
+          update jobs set progress = ${progress}, updated_at = now()
+          where id = ${ref.id} and stage = ${step.stage} and progress < ${progress} and status <> 'failed'
+          returning status`;
+        if (!moved) return false;
+        await appendEvent(tx, ref.id, { kind: 'progress', status: moved.status, stage: step.stage, progress, detail: step.detail ?? null });
+        return true;
+      });
+    },
+
+    /** The job failed at `stage`; the writer's workflow is what an admin retry resets. Idempotent. */
+    async recordFailure(ref: JobRef, writer: JobWriter, failure: FailureRecord): Promise<void> {
+      await sql.begin(async (tx) => {
+        const job = await lockForWriter(tx, ref, writer);
+        if (job.status === 'failed' && job.failed_stage === failure.stage && job.error_code === failure.code) return;
+        await tx`
+          update jobs set status = 'failed', stage = ${failure.stage}, failed_stage = ${failure.stage}, error_code = ${failure.code},
+                 error_message = ${failure.message.slice(0, 500)}, failed_workflow_id = ${writer.workflowId}, holds_slot = false, updated_at = now()
+          where id = ${ref.id}`;
+        await appendEvent(tx, ref.id, { kind: 'status', status: 'failed', stage: failure.stage, detail: { code: failure.code, message: failure.message.slice(0, 500) } });
+      });
+    },
+
+    /** Lets a child workflow (by id) write the job; the parent registers it before starting it. */
+    async addChildWorkflow(ref: JobRef, writer: JobWriter, childWorkflowId: string): Promise<void> {
+      await sql.begin(async (tx) => {
+        await lockForWriter(tx, ref, writer);
+        await tx`
+          update jobs set child_workflow_ids = array_append(child_workflow_ids, ${childWorkflowId})
+          where id = ${ref.id} and not (${childWorkflowId} = any(child_workflow_ids))`;
+      });
+    },
+
+    /** The API changed what the job works on (e.g. a re-submission): an event in the timeline, assets replaced. */
+    async recordUpdate(tx: Tx, jobId: number, update: { detail: Record<string, unknown>; assets?: JobAsset[] }): Promise<void> {
+      const [job] = await tx<{ status: string; stage: string | null }[]>`update jobs set updated_at = now() where id = ${jobId} returning status, stage`;
+      if (!job) throw new Error(`job ${jobId} does not exist`);
+      await putAssets(tx, jobId, update.assets);
+      await appendEvent(tx, jobId, { kind: 'status', status: job.status, stage: job.stage, detail: update.detail });
+    },
+
+    /**
+     * An admin retry, written in the transaction that holds the row while the workflow is reset:
+     * the new run's first write then sees `status`, not `failed`. Returns the new retry count.
+     */
+    async markRetried(tx: Tx, jobId: number, retry: { status: string; fromStage: string; runId?: string; resetMainWorkflow: boolean }): Promise<number> {
+      const [job] = await tx<LockedJob[]>`
+        select id, key, status, stage, workflow_id, origin_run_id, child_workflow_ids, concurrency_key, holds_slot, failed_stage, error_code
+        from jobs where id = ${jobId} for update`;
+      if (!job) throw new Error(`job ${jobId} does not exist`);
+      if (retry.resetMainWorkflow) await reclaimSlot(tx, job);
+      const [updated] = await tx<{ retry_count: number }[]>`
+        update jobs set status = ${retry.status}, retry_count = retry_count + 1, failed_stage = null, error_code = null,
+               error_message = null, failed_workflow_id = null, progress = 0, updated_at = now()
+               ${retry.runId && retry.resetMainWorkflow ? tx`, run_id = ${retry.runId}` : tx``}
+        where id = ${jobId} returning retry_count`;
+      await appendEvent(tx, jobId, { kind: 'status', status: retry.status, stage: job.stage, detail: { retry: updated!.retry_count, from_stage: retry.fromStage } });
+      return updated!.retry_count;
+    },
+
+    /** The admin cancelled the job and no workflow recorded it (none running, or none answered in time). */
+    async markCancelled(jobId: number, code: string): Promise<boolean> {
+      return sql.begin(async (tx) => {
+        const [job] = await tx<{ stage: string | null }[]>`
+          update jobs set status = 'failed', failed_stage = coalesce(stage, status), error_code = coalesce(error_code, ${code}),
+                 error_message = coalesce(error_message, 'cancelled by an admin'), holds_slot = false, updated_at = now()
+          where id = ${jobId} and status <> 'failed'
+          returning stage`;
+        if (!job) return false;
+        await appendEvent(tx, jobId, { kind: 'status', status: 'failed', stage: job.stage, detail: { code } });
+        return true;
+      });
+    },
+  };
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;

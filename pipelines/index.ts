@@ -1,0 +1,9 @@
+import { closeupPipeline } from './closeup.js';
+import type { PipelineDefinition } from './types.js';
+
+/**
+ * Every pipeline reelflow runs: the worker registers their activities (their workflows are
+ * exported by workflows/index.ts, bundled once), the API mounts their routes, and the admin
+ * endpoints and event streams serve their jobs. A new pipeline is one entry here.
+ */
+export const PIPELINES: readonly PipelineDefinition[] = [closeupPipeline];

@@ -1,0 +1,110 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
+  isCancellation,
+  proxyActivities,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+  type ChildWorkflowHandle,
+  type Workflow,
+} from '@temporalio/workflow';
+import type { JobActivities } from '../../activities/engine/job.activities.js';
+import { searchAttributes } from '../search-attributes.js';
+import { ENGINE_ERROR_CODES, FAILED, stageActivityId, type JobRef, type StageChange } from './contract.js';
+import { failureOf } from './failure.js';
+
+/** Read-model writes: quick, and retried until PostgreSQL is back (a refused write fails at once). */
+export const jobActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [ENGINE_ERROR_CODES.foreignWrite] },
+};
+
+const jobs = proxyActivities<JobActivities>(jobActivityOptions);
+
+type Change = Omit<StageChange, 'status' | 'stage'>;
+
+/**
+ * A pipeline workflow's handle on its job (deterministic, no I/O): statuses and stages are recorded
+ * through the job activities (the one writer, checked against this workflow), the typed search
+ * attributes follow them, and `run` records a failure or a cancellation the same way for every
+ * pipeline. A stage is entered with a fixed activity id (`stage:<name>`): an admin retry resets the
+ * failed run to just before it, so the stage runs again with the same inputs.
+ */
+export function jobKit<Status extends string, Stage extends string>(options: { pipeline: string; job: JobRef; stage?: Stage }) {
+  const { job } = options;
+  const originRunId = workflowInfo().originalExecutionRunId;
+  let stage: Stage | undefined = options.stage;
+  upsertSearchAttributes([
+    { key: searchAttributes.pipeline, value: options.pipeline },
+    { key: searchAttributes.jobId, value: job.id },
+    { key: searchAttributes.jobKey, value: job.key },
+  ]);
+
+  function track(status: string, currentStage: string | undefined): void {
+    upsertSearchAttributes([
+      { key: searchAttributes.status, value: status },
+      ...(currentStage ? [{ key: searchAttributes.stage, value: currentStage }] : []),
+    ]);
+  }
+
+  function record(change: StageChange, activityId?: string): Promise<void> {
+    const recorder = activityId ? proxyActivities<JobActivities>({ ...jobActivityOptions, activityId }) : jobs;
+    return recorder.recordStage({ job, originRunId, change });
+  }
+
+  return {
+    job,
+    /** The workflow's run chain, for activities that report progress themselves. */
+    originRunId,
+    get stage(): Stage | undefined {
+      return stage;
+    },
+
+    /** Moves the job to `status` within the current stage. */
+    async status(status: Status, change: Change = {}): Promise<void> {
+      track(status, stage);
+      await record({ ...change, status });
+    },
+
+    /** Enters `stage` (with `status`, or keeping the current one): failures from here on are this stage's. */
+    async enter(next: Stage, status?: Status, change: Change = {}): Promise<void> {
+      stage = next;
+      if (status) track(status, next);
+      else upsertSearchAttributes([{ key: searchAttributes.stage, value: next }]);
+      await record({ ...change, stage: next, ...(status ? { status } : {}) }, stageActivityId(next));
+    },
+
+    /** Starts a child workflow that outlives this run (parent close policy ABANDON) and may write the job. */
+    async startChild<W extends Workflow>(workflow: W, child: { workflowId: string; args: Parameters<W> }): Promise<ChildWorkflowHandle<W>> {
+      await jobs.registerChildWorkflow({ job, originRunId, workflowId: child.workflowId });
+      const options = { workflowId: child.workflowId, args: child.args, parentClosePolicy: ParentClosePolicy.ABANDON };
+      // startChild's overloads cannot check a generic W's args; `child.args` already is Parameters<W>.
+      return (startChild as (workflowFunc: W, childOptions: typeof options) => Promise<ChildWorkflowHandle<W>>)(workflow, options);
+    },
+
+    /**
+     * Runs the job's body. A failure is recorded once (stage, code, message) and the workflow fails
+     * non-retryably with that code; a cancellation is recorded as CANCELLED_BY_ADMIN and rethrown.
+     * A write the store refused (not this workflow's job) is not recorded: the job is not ours.
+     */
+    async run<T>(body: () => Promise<T>): Promise<T> {
+      try {
+        return await body();
+      } catch (error) {
+        const cancelled = isCancellation(error);
+        const failure = cancelled ? { code: ENGINE_ERROR_CODES.cancelled, message: 'cancelled by an admin' } : failureOf(error);
+        if (failure.code === ENGINE_ERROR_CODES.foreignWrite) throw ApplicationFailure.nonRetryable(failure.message, failure.code);
+        const failedStage = stage ?? 'start';
+        await CancellationScope.nonCancellable(() => jobs.recordFailure({ job, originRunId, failure: { stage: failedStage, ...failure } }));
+        track(FAILED, failedStage);
+        if (cancelled) throw error;
+        throw ApplicationFailure.nonRetryable(`${failedStage} failed: ${failure.message}`, failure.code);
+      }
+    },
+  };
+}
+
+export type JobKit<Status extends string, Stage extends string> = ReturnType<typeof jobKit<Status, Stage>>;
