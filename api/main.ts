@@ -31,7 +31,12 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'API shutting down');
   const forced = setTimeout(() => process.exit(1), 10_000).unref();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Event streams never finish on their own: give requests in flight a moment, then drop the rest.
+  server.closeIdleConnections();
+  const dropStreams = setTimeout(() => server.closeAllConnections(), 3_000).unref();
+  await closed;
+  clearTimeout(dropStreams);
   await deps.hub.close().catch((error: unknown) => logger.warn({ err: error }, 'job events UNLISTEN failed'));
   await Promise.allSettled([sql.end({ timeout: 5 }), temporal.connection.close()]);
   clearTimeout(forced);

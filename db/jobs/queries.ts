@@ -3,79 +3,29 @@ import type { JobEvent, JobRow } from './types.js';
 
 /** Reads of the job read model, shared by every pipeline's API and the admin endpoints. */
 
-const JOB_COLUMNS = `id, key::text as key, pipeline, owner, status, stage, progress, failed_stage, error_code, error_message, retry_count,
-  cost_usd::float8 as cost_usd, workflow_id, origin_run_id, run_id, child_workflow_ids, failed_workflow_id, concurrency_key, holds_slot,
-  event_seq, created_at, updated_at`;
-
-interface RawJob {
-  id: number;
-  key: string;
-  pipeline: string;
-  owner: string | null;
-  status: string;
-  stage: string | null;
-  progress: number;
-  failed_stage: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  retry_count: number;
-  cost_usd: number;
-  workflow_id: string;
-  origin_run_id: string | null;
-  run_id: string | null;
-  child_workflow_ids: string[];
-  failed_workflow_id: string | null;
-  concurrency_key: string | null;
-  holds_slot: boolean;
-  event_seq: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-function toJobRow(raw: RawJob): JobRow {
-  return {
-    id: raw.id,
-    key: raw.key,
-    pipeline: raw.pipeline,
-    owner: raw.owner,
-    status: raw.status,
-    stage: raw.stage,
-    progress: raw.progress,
-    failedStage: raw.failed_stage,
-    errorCode: raw.error_code,
-    errorMessage: raw.error_message,
-    retryCount: raw.retry_count,
-    costUsd: raw.cost_usd,
-    workflowId: raw.workflow_id,
-    originRunId: raw.origin_run_id,
-    runId: raw.run_id,
-    childWorkflowIds: raw.child_workflow_ids,
-    failedWorkflowId: raw.failed_workflow_id,
-    concurrencyKey: raw.concurrency_key,
-    holdsSlot: raw.holds_slot,
-    eventSeq: raw.event_seq,
-    createdAt: raw.created_at,
-    updatedAt: raw.updated_at,
-  };
-}
+/** Every column of `jobs`, named as JobRow names them. */
+const JOB_COLUMNS = `id, key::text as key, pipeline, owner, status, stage, progress, failed_stage as "failedStage", error_code as "errorCode",
+  error_message as "errorMessage", retry_count as "retryCount", cost_usd::float8 as "costUsd", workflow_id as "workflowId",
+  origin_run_id as "originRunId", run_id as "runId", child_workflow_ids as "childWorkflowIds", failed_workflow_id as "failedWorkflowId",
+  concurrency_key as "concurrencyKey", holds_slot as "holdsSlot", event_seq as "eventSeq", created_at as "createdAt", updated_at as "updatedAt"`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A job by its numeric id or its key (UUID), as whichever the caller's contract shows. */
 export async function findJob(sql: Queryable, idOrKey: number | string): Promise<JobRow | undefined> {
   const text = String(idOrKey);
-  const [raw] = UUID.test(text)
-    ? await sql<RawJob[]>`select ${sql.unsafe(JOB_COLUMNS)} from jobs where key = ${text}::uuid`
+  const [row] = UUID.test(text)
+    ? await sql<JobRow[]>`select ${sql.unsafe(JOB_COLUMNS)} from jobs where key = ${text}::uuid`
     : /^\d{1,15}$/.test(text)
-      ? await sql<RawJob[]>`select ${sql.unsafe(JOB_COLUMNS)} from jobs where id = ${Number(text)}`
+      ? await sql<JobRow[]>`select ${sql.unsafe(JOB_COLUMNS)} from jobs where id = ${Number(text)}`
       : [];
-  return raw ? toJobRow(raw) : undefined;
+  return row;
 }
 
 /** The job holding `concurrencyKey`'s slot, if any. */
 export async function findSlotHolder(sql: Queryable, concurrencyKey: string): Promise<JobRow | undefined> {
-  const [raw] = await sql<RawJob[]>`select ${sql.unsafe(JOB_COLUMNS)} from jobs where concurrency_key = ${concurrencyKey} and holds_slot`;
-  return raw ? toJobRow(raw) : undefined;
+  const [row] = await sql<JobRow[]>`select ${sql.unsafe(JOB_COLUMNS)} from jobs where concurrency_key = ${concurrencyKey} and holds_slot`;
+  return row;
 }
 
 /** The job's events after `afterSeq`, oldest first; `kinds` narrows them (a timeline without progress steps). */
@@ -121,7 +71,5 @@ export async function listJobs(sql: Queryable, filter: JobListFilter): Promise<J
     filter.beforeId ? sql`id < ${filter.beforeId}` : undefined,
   ].filter((condition) => condition !== undefined);
   const where = conditions.reduce((clause, condition) => sql`${clause} and ${condition}`, sql`true`);
-  const rows = await sql<RawJob[]>`
-    select ${sql.unsafe(JOB_COLUMNS)} from jobs where ${where} order by id desc limit ${filter.limit}`;
-  return rows.map(toJobRow);
+  return sql<JobRow[]>`select ${sql.unsafe(JOB_COLUMNS)} from jobs where ${where} order by id desc limit ${filter.limit}`;
 }

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { testSql } from '../../test/support/harness.js';
+import { eventsSince, findJob } from './queries.js';
+import { ForeignJobWriteError, createJobStore } from './store.js';
+import type { JobRef, JobWriter } from './types.js';
+
+describe('job store', () => {
+  const sql = testSql();
+  const store = createJobStore(sql);
+  after(() => sql.end());
+
+  async function newJob(options: { concurrencyKey?: string } = {}): Promise<{ job: JobRef; writer: JobWriter }> {
+    const job = await store.reserve();
+    const writer = { workflowId: `store-test-${job.key}`, originRunId: randomUUID(), runId: randomUUID() };
+    await sql.begin((tx) =>
+      store.create(tx, { ...job, pipeline: 'store-test', owner: 'tester', status: 'queued', workflowId: writer.workflowId, originRunId: writer.originRunId, ...options }),
+    );
+    return { job, writer };
+  }
+
+  it('writes the row, its numbered event and nothing twice when a write repeats', async () => {
+    const { job, writer } = await newJob();
+    await store.recordStage(job, writer, { status: 'rendering', stage: 'render' });
+    await store.recordStage(job, writer, { status: 'rendering', stage: 'render' });
+    const events = await eventsSince(sql, job.id);
+    assert.deepEqual(events.map((event) => [event.seq, event.status, event.stage]), [[1, 'queued', null], [2, 'rendering', 'render']]);
+    assert.equal((await findJob(sql, job.key))?.eventSeq, 2);
+  });
+
+  it('refuses writes from a workflow the job was not created for, leaving it untouched', async () => {
+    const { job, writer } = await newJob();
+    const before = await findJob(sql, job.id);
+    const foreign: [string, JobRef, JobWriter][] = [
+      ['another key (a stale history)', { id: job.id, key: randomUUID() }, writer],
+      ['another workflow', job, { ...writer, workflowId: 'someone-else' }],
+      ['another run chain of the same workflow id', job, { ...writer, originRunId: randomUUID() }],
+      ['a job that does not exist', { id: job.id + 1_000_000, key: job.key }, writer],
+    ];
+    for (const [what, ref, caller] of foreign) {
+      await assert.rejects(store.recordStage(ref, caller, { status: 'done' }), ForeignJobWriteError, what);
+      await assert.rejects(store.recordFailure(ref, caller, { stage: 'render', code: 'X', message: 'x' }), ForeignJobWriteError, what);
+      await assert.rejects(store.recordProgress(ref, caller, { stage: 'render', progress: 0.5 }), ForeignJobWriteError, what);
+    }
+    assert.deepEqual(await findJob(sql, job.id), before);
+  });
+
+  it('lets a registered child workflow write, and a reset run of the same chain', async () => {
+    const { job, writer } = await newJob();
+    const child = { workflowId: `child-${job.key}`, originRunId: randomUUID(), runId: randomUUID() };
+    await assert.rejects(store.recordStage(job, child, { stage: 'deliver' }), ForeignJobWriteError);
+    await store.addChildWorkflow(job, writer, child.workflowId);
+    await store.recordStage(job, child, { stage: 'deliver' });
+    await store.recordStage(job, { ...writer, runId: randomUUID() }, { status: 'done' });
+    assert.equal((await findJob(sql, job.id))?.status, 'done');
+  });
+
+  it('keeps progress monotonic within a stage and restarts it with the next stage', async () => {
+    const { job, writer } = await newJob();
+    await store.recordStage(job, writer, { status: 'rendering', stage: 'render' });
+    const written = [];
+    for (const progress of [0.2, 0.1, 0.5, 0.5, 0.4, 1]) written.push(await store.recordProgress(job, writer, { stage: 'render', progress }));
+    assert.deepEqual(written, [true, false, true, false, false, true]);
+    assert.equal(await store.recordProgress(job, writer, { stage: 'publish', progress: 0.3 }), false, 'not the current stage');
+    await store.recordStage(job, writer, { status: 'publishing', stage: 'publish' });
+    assert.equal((await findJob(sql, job.id))?.progress, 0);
+    assert.equal(await store.recordProgress(job, writer, { stage: 'publish', progress: 0.3 }), true);
+  });
+
+  it('frees the slot on failure; a revived job reclaims it and fails the holder as superseded', async () => {
+    const key = `store-test:${randomUUID()}`;
+    const first = await newJob({ concurrencyKey: key });
+    await assert.rejects(newJob({ concurrencyKey: key }), /jobs_one_slot_per_key/, 'one holder per key');
+    await store.recordFailure(first.job, first.writer, { stage: 'render', code: 'BOOM', message: 'boom' });
+    const second = await newJob({ concurrencyKey: key });
+    // A reset of the first job's workflow (same workflow id and chain) writes again.
+    await store.recordStage(first.job, { ...first.writer, runId: randomUUID() }, { status: 'rendering', stage: 'render' });
+    const [revived, superseded] = await Promise.all([findJob(sql, first.job.id), findJob(sql, second.job.id)]);
+    assert.deepEqual([revived?.holdsSlot, revived?.retryCount, revived?.errorCode], [true, 1, null]);
+    assert.deepEqual([superseded?.status, superseded?.holdsSlot, superseded?.errorCode], ['failed', false, 'SUPERSEDED_BY_RESET']);
+    assert.equal((await eventsSince(sql, second.job.id)).at(-1)?.status, 'failed', 'the superseded job got its event');
+  });
+
+  it('marks a cancellation once, with its event', async () => {
+    const { job } = await newJob();
+    assert.equal(await store.markCancelled(job.id, 'CANCELLED_BY_ADMIN'), true);
+    assert.equal(await store.markCancelled(job.id, 'CANCELLED_BY_ADMIN'), false);
+    const events = await eventsSince(sql, job.id);
+    assert.deepEqual(events.map((event) => event.status), ['queued', 'failed']);
+    assert.equal(events.at(-1)?.detail?.code, 'CANCELLED_BY_ADMIN');
+  });
+});
