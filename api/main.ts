@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { loadConfigOrExit } from '../lib/config.js';
@@ -33,8 +34,9 @@ async function shutdown(signal: string) {
   const forced = setTimeout(() => process.exit(1), 10_000).unref();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Event streams never finish on their own: give requests in flight a moment, then drop the rest.
-  server.closeIdleConnections();
-  const dropStreams = setTimeout(() => server.closeAllConnections(), 3_000).unref();
+  const http = server as Server;
+  http.closeIdleConnections();
+  const dropStreams = setTimeout(() => http.closeAllConnections(), 3_000).unref();
   await closed;
   clearTimeout(dropStreams);
   await deps.hub.close().catch((error: unknown) => logger.warn({ err: error }, 'job events UNLISTEN failed'));
