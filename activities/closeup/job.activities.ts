@@ -2,7 +2,7 @@ import { createCloseupJob } from '../../db/closeup/jobs.js';
 import type { Sql } from '../../db/client.js';
 import type { JobStore } from '../../db/jobs/store.js';
 import type { CloseupInput } from '../../workflows/closeup/contract.js';
-import { currentWriter, refuseForeignWrites } from '../engine/job.activities.js';
+import { currentWriter, refuseForeignWrites, type JobCall } from '../engine/job.activities.js';
 
 /** Close-Up's own job writes: the submission's row (when the API could not write it) and expired codes. */
 export function createCloseupJobActivities(deps: { sql: Sql; store: JobStore }) {
@@ -28,14 +28,15 @@ export function createCloseupJobActivities(deps: { sql: Sql; store: JobStore }) 
             runId: writer.runId,
           }),
         );
-        // Checks ownership of a row the API wrote; a no-op change otherwise.
-        if (!created) await store.recordStage(input.job, writer, {});
+        // The row the API wrote must be this workflow's.
+        if (!created) await store.checkWriter(input.job, writer);
       });
     },
 
-    /** The OTP went unanswered: the job's codes stop working before its status says so. */
-    async expireOtps(jobId: number): Promise<void> {
-      await sql`update user_otp set superseded_at = now() where job_id = ${jobId} and used_at is null and superseded_at is null`;
+    /** The OTP went unanswered: the job's codes stop working before its status says so. Only the job's own workflow may. */
+    async expireOtps(call: JobCall): Promise<void> {
+      await refuseForeignWrites(() => store.checkWriter(call.job, currentWriter(call.originRunId)));
+      await sql`update user_otp set superseded_at = now() where job_id = ${call.job.id} and used_at is null and superseded_at is null`;
     },
   };
 }

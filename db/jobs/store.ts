@@ -164,6 +164,11 @@ export function createJobStore(sql: Sql) {
       });
     },
 
+    /** Throws ForeignJobWriteError unless `writer` may write the job; writes nothing else (a pipeline's own tables come next). */
+    async checkWriter(ref: JobRef, writer: JobWriter): Promise<void> {
+      await sql.begin((tx) => lockForWriter(tx, ref, writer));
+    },
+
     /** Progress within the current stage; dropped unless it is that stage's and higher than before. */
     async recordProgress(ref: JobRef, writer: JobWriter, step: ProgressStep): Promise<boolean> {
       const progress = Math.min(1, Math.max(0, step.progress));

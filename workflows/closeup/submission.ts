@@ -86,7 +86,7 @@ export async function closeupSubmissionWorkflow(input: CloseupInput): Promise<Cl
       while (!verified) {
         const woke = await condition(() => verified || otpRequests.length > 0, Math.max(0, waitUntil - Date.now()));
         if (!woke) {
-          await closeupJobs.expireOtps(job.id);
+          await closeupJobs.expireOtps({ job, originRunId: kit.originRunId });
           await kit.status('otp_expired', { releaseSlot: true });
           return { jobId: job.id, status: 'otp_expired' };
         }
