@@ -78,9 +78,8 @@ export async function closeupSubmissionWorkflow(input: CloseupInput): Promise<Cl
     if (resubmission.otpId !== null) otpRequests.push(resubmission.otpId);
   });
 
-  await closeupJobs.recordSubmission({ ...input, originRunId: kit.originRunId });
-
   return kit.run(async () => {
+    await closeupJobs.recordSubmission({ ...input, originRunId: kit.originRunId });
     if (!verified) {
       let waitUntil = Date.now() + input.otpExpiryMs + otpWaitGraceMs(input.otpExpiryMs);
       while (!verified) {
