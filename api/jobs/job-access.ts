@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { findJob } from '../../db/jobs/queries.js';
 import type { JobRow } from '../../db/jobs/types.js';
 import type { PipelineDefinition } from '../../pipelines/types.js';
+import { hasAdminToken } from '../lib/admin-auth.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppEnv } from '../lib/types.js';
 
@@ -14,15 +14,6 @@ export interface JobAccess {
 
 const JOB_ID = /^[1-9]\d{0,14}$/;
 const JOB_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/** Whether the request carries `Authorization: Bearer <ADMIN_TOKEN>` (constant time, as requireAdmin). */
-export function hasAdminToken(c: Context<AppEnv>): boolean {
-  const header = c.req.header('authorization') ?? '';
-  const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-  return token !== '' && timingSafeEqual(digest(token), digest(c.var.deps.config.ADMIN_TOKEN));
-}
 
 /**
  * May this request read the job (by numeric id or UUID key) and its events? Admins (bearer token)
