@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { ApiError, STATUS_TYPES } from './lib/errors.js';
+import { refuseNulCharacters } from './lib/no-nul.js';
 import { createRouter } from './lib/router.js';
 import type { AppDeps, AppOpenAPI } from './lib/types.js';
 import { healthRouter } from './health/health.index.js';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
       'request',
     );
   });
+  app.use(refuseNulCharacters);
   app.use((c, next) => {
     const multipart = c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data');
     if (multipart) return multipartLimit(c, next);

@@ -43,6 +43,9 @@ function adminView(config: Config, job: JobRow) {
   };
 }
 
+/** `to` as an exclusive bound: a bare date means the end of that day. */
+const endOf = (to: string) => (/^\d{4}-\d{2}-\d{2}$/.test(to) ? new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000) : new Date(to));
+
 const changeBody = (change: JobChange) => ({ job_id: change.jobId, old_status: change.oldStatus, new_status: change.newStatus, retry_count: change.retryCount });
 
 async function jobOrNotFound(c: { var: AppEnv['Variables'] }, idOrKey: string): Promise<JobRow> {
@@ -61,7 +64,7 @@ export const listJobs: RouteHandler<typeof routes.listJobs, AppEnv> = async (c) 
     ...(query.failed_stage ? { failedStage: query.failed_stage } : {}),
     ...(query.error_code ? { errorCode: query.error_code } : {}),
     ...(query.from ? { createdFrom: new Date(query.from) } : {}),
-    ...(query.to ? { createdBefore: new Date(query.to) } : {}),
+    ...(query.to ? { createdBefore: endOf(query.to) } : {}),
     ...(query.cursor ? { beforeId: decodeCursor(query.cursor) } : {}),
   });
   const page = jobs.slice(0, query.limit);

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { isJobRef } from '../jobs/job-access.js';
 import { errorResponses } from '../lib/errors.js';
 
 const security = [{ AdminToken: [] }];
@@ -42,14 +43,14 @@ export const ListQuerySchema = z.object({
   owner: z.string().max(200).optional(),
   failed_stage: z.string().max(64).optional(),
   error_code: z.string().max(100).optional(),
-  from: instant('from').openapi({ description: 'Created at or after (inclusive)' }),
-  to: instant('to').openapi({ description: 'Created before (exclusive)' }),
+  from: instant('from').openapi({ description: 'Created at or after this instant (a date alone: from that day’s start, UTC)' }),
+  to: instant('to').openapi({ description: 'Created before this instant; a date alone includes that whole day (UTC)' }),
   cursor: z.string().max(200).optional().openapi({ description: 'next_cursor of the previous page' }),
-  limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(500).default(50),
+  limit: z.coerce.number({ error: 'limit must be a number' }).int('limit must be a whole number').min(1, 'limit must be from 1 to 500').max(500, 'limit must be from 1 to 500').default(50),
 });
 
 const JobParam = z.object({
-  job: z.string().max(64).openapi({ param: { name: 'job', in: 'path' }, description: 'Numeric id or UUID key', example: '42' }),
+  job: z.string().refine(isJobRef, 'must be a job id (a positive integer) or a job key (a UUID)').openapi({ param: { name: 'job', in: 'path' }, description: 'Numeric id or UUID key', example: '42' }),
 });
 
 const JobChangeSchema = z

@@ -20,8 +20,8 @@ export const ListQuerySchema = z.object({
   status: z.enum(JOB_STATUSES, { error: `must be one of ${JOB_STATUSES.join(', ')}` }).optional(),
   from_date: day('from_date'),
   to_date: day('to_date'),
-  limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(1000).default(100),
-  offset: z.coerce.number({ error: 'offset must be a number' }).int().min(0).default(0),
+  limit: z.coerce.number({ error: 'limit must be a number' }).int('limit must be a whole number').min(1, 'limit must be from 1 to 1000').max(1000, 'limit must be from 1 to 1000').default(100),
+  offset: z.coerce.number({ error: 'offset must be a number' }).int('offset must be a whole number').min(0, 'offset must be 0 or more').default(0),
   failed_stage: z.enum(STAGES).optional(),
   last_error_code: z.string().max(100).optional(),
 });

@@ -15,6 +15,9 @@ export interface JobAccess {
 const JOB_ID = /^[1-9]\d{0,14}$/;
 const JOB_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether `text` can name a job: a positive id or a UUID key. */
+export const isJobRef = (text: string) => JOB_ID.test(text) || JOB_KEY.test(text);
+
 /**
  * May this request read the job (by numeric id or UUID key) and its events? Admins (bearer token)
  * always; anyone else as the job's pipeline's `canRead` says. Throws ApiError: 400 for a malformed
@@ -22,7 +25,7 @@ const JOB_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * whatever ApiError `canRead` threw itself (e.g. 401 without a token).
  */
 export async function authorizeJobRead(c: Context<AppEnv>, idOrKey: string): Promise<JobAccess> {
-  if (!JOB_ID.test(idOrKey) && !JOB_KEY.test(idOrKey)) {
+  if (!isJobRef(idOrKey)) {
     throw new ApiError(400, 'ValidationError', 'job: must be a job id (a positive integer) or a job key (a UUID)', [
       { field: 'job', message: 'must be a job id or key' },
     ]);

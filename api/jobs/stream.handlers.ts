@@ -121,11 +121,15 @@ export const socket: RouteHandler<typeof routes.socket, AppEnv> = async (c) => {
     throw new ApiError(426, 'UpgradeRequired', 'This endpoint speaks WebSocket; connect with a WebSocket client (or use /events for SSE).');
   }
   const { job: idOrKey } = c.req.valid('param');
-  const since = Number(c.req.valid('query').since ?? 0);
+  const sinceText = c.req.valid('query').since ?? '0';
+  const since = /^\d{1,9}$/.test(sinceText) ? Number(sinceText) : undefined;
   // Authorised before the upgrade: a refused client never subscribes to anything.
-  const access = await authorizeJobRead(c, idOrKey).catch((error: unknown) => {
-    if (error instanceof ApiError) return error;
-    throw error;
-  });
-  return upgradeWebSocket(c, access instanceof ApiError ? refusal(access) : follow(c, access, since));
+  const access =
+    since === undefined
+      ? new ApiError(400, 'ValidationError', 'since: must be a non-negative integer')
+      : await authorizeJobRead(c, idOrKey).catch((error: unknown) => {
+          if (error instanceof ApiError) return error;
+          throw error;
+        });
+  return upgradeWebSocket(c, access instanceof ApiError ? refusal(access) : follow(c, access, since!));
 };

@@ -64,7 +64,8 @@ export const socket = createRoute({
     AccessDescription,
   request: {
     params: JobParams,
-    query: z.object({ since: Since, tracking_token: TrackingToken }),
+    // Checked by the handler: a refused upgrade can only say why in its close frame.
+    query: z.object({ since: z.string().optional().openapi({ description: 'Send only events after this seq (default 0: the whole timeline)' }), tracking_token: TrackingToken }),
   },
   responses: {
     101: { description: 'Switched to the WebSocket protocol' },

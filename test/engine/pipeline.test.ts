@@ -110,8 +110,15 @@ describe('a throwaway pipeline on the engine', () => {
     for (const job of jobs) assert.ok(ids.includes(job.job_id));
     assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
     assert.ok([...first.jobs, ...second.jobs].every((job) => job.pipeline === ECHO_PIPELINE));
-    const bad = await fetch(`${server.url}/api/v1/admin/jobs?cursor=nonsense`, { headers: admin });
-    assert.equal(bad.status, 400);
+    const today = new Date().toISOString().slice(0, 10);
+    const dated = (await (await fetch(`${server.url}/api/v1/admin/jobs?pipeline=${ECHO_PIPELINE}&from=${today}&to=${today}&limit=500`, { headers: admin })).json()) as Page;
+    for (const job of jobs) assert.ok(dated.jobs.some((entry) => entry.id === job.job_id), 'a date as `to` includes that whole day');
+    for (const query of ['cursor=nonsense', 'status=%00', 'owner=a%00b', 'limit=0', 'from=garbage']) {
+      const bad = await fetch(`${server.url}/api/v1/admin/jobs?${query}`, { headers: admin });
+      assert.equal(bad.status, 400, query);
+      assert.equal(((await bad.json()) as { error: string }).error, 'ValidationError', query);
+    }
+    assert.equal((await fetch(`${server.url}/api/v1/admin/jobs/abc`, { headers: admin })).status, 400);
     assert.equal((await fetch(`${server.url}/api/v1/admin/jobs`)).status, 401);
   });
 
@@ -161,6 +168,7 @@ describe('a throwaway pipeline on the engine', () => {
     assert.equal(lateWs.at(-1)?.status, 'failed');
     const wrong = await fetch(`${server.url}${url}/events?secret=nope`);
     assert.equal(wrong.status, 404);
+    await assert.rejects(wsEvents(`${server.wsUrl}${url}/ws?secret=${ECHO_SECRET}&since=abc`), /1008 ValidationError/);
   });
 
   it('refuses a write from a workflow the job was not created for, and leaves the job untouched', async () => {
