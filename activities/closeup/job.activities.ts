@@ -1,6 +1,6 @@
 import { createCloseupJob } from '../../db/closeup/jobs.js';
 import type { Sql } from '../../db/client.js';
-import type { JobStore } from '../../db/jobs/store.js';
+import { ForeignJobWriteError, type JobStore } from '../../db/jobs/store.js';
 import type { CloseupInput } from '../../workflows/closeup/contract.js';
 import { currentWriter, refuseForeignWrites, type JobCall } from '../engine/job.activities.js';
 
@@ -16,6 +16,8 @@ export function createCloseupJobActivities(deps: { sql: Sql; store: JobStore }) 
     async recordSubmission(input: CloseupInput & { originRunId: string }): Promise<void> {
       const writer = currentWriter(input.originRunId);
       await refuseForeignWrites(async () => {
+        // A history from another database names ids this one never handed out: not ours to create.
+        if (!(await store.wasReserved(input.job.id))) throw new ForeignJobWriteError(`job ${input.job.id} was never reserved in this database`);
         const { created } = await sql.begin((tx) =>
           createCloseupJob(store, tx, {
             job: input.job,

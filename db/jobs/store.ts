@@ -105,6 +105,12 @@ export function createJobStore(sql: Sql) {
       return row;
     },
 
+    /** Whether this database's sequence has handed out `id` (a workflow may create only such a job). */
+    async wasReserved(id: number): Promise<boolean> {
+      const [row] = await sql<{ reserved: boolean }[]>`select ${id} <= coalesce(pg_sequence_last_value(pg_get_serial_sequence('jobs', 'id')::regclass), 0) as reserved`;
+      return row?.reserved === true;
+    },
+
     /**
      * Creates the job with its first event, unless it exists. Returns whether this call created it.
      * With a concurrency key the job takes its slot; a unique violation (23505) means another job holds it.

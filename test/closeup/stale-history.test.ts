@@ -17,15 +17,8 @@ describe('a Close-Up workflow from a stale history', () => {
   before(async () => (stack = await startCloseupStack()));
   after(() => stack.stop());
 
-  it('cannot write a job of this database that has the same id: it fails, the job stays as it was', async () => {
-    const mobile = await stack.verifiedMobile();
-    const submitted = await stack.submit({ mobile_number: mobile });
-    const jobId = submitted.body.job_id as number;
-    await stack.waitForStatus(jobId, ['sent']);
-    const before = await findJob(stack.sql, jobId);
-    const eventsBefore = await eventsSince(stack.sql, jobId);
-
-    const stale: CloseupInput = {
+  function staleInput(jobId: number): CloseupInput {
+    return {
       job: { id: jobId, key: randomUUID() },
       userId: randomUUID(),
       needsOtp: false,
@@ -35,14 +28,34 @@ describe('a Close-Up workflow from a stale history', () => {
       trackingTokenHash: '00'.repeat(32),
       otpId: null,
     };
-    const handle = await stack.temporal.workflow.start(closeupSubmissionWorkflow, closeupStartOptions(stale, stack.config.TEMPORAL_TASK_QUEUE));
+  }
+
+  async function expectRefused(input: CloseupInput) {
+    const handle = await stack.temporal.workflow.start(closeupSubmissionWorkflow, closeupStartOptions(input, stack.config.TEMPORAL_TASK_QUEUE));
     await assert.rejects(handle.result(), (error: unknown) => {
       assert.ok(error instanceof WorkflowFailedError);
-      assert.match(JSON.stringify({ message: error.cause?.message, type: (error.cause as { type?: string } | undefined)?.type }), /JOB_FOREIGN_WRITE/);
+      assert.equal((error.cause as { type?: string } | undefined)?.type, 'JOB_FOREIGN_WRITE');
       return true;
     });
+  }
+
+  it('cannot write a job of this database that has the same id: it fails, the job stays as it was', async () => {
+    const mobile = await stack.verifiedMobile();
+    const submitted = await stack.submit({ mobile_number: mobile });
+    const jobId = submitted.body.job_id as number;
+    await stack.waitForStatus(jobId, ['sent']);
+    const before = await findJob(stack.sql, jobId);
+    const eventsBefore = await eventsSince(stack.sql, jobId);
+
+    await expectRefused(staleInput(jobId));
     assert.deepEqual(await findJob(stack.sql, jobId), before, 'the row is untouched');
     assert.deepEqual(await eventsSince(stack.sql, jobId), eventsBefore, 'no event was added');
     assert.equal((await stack.job(jobId, submitted.body.tracking_token as string)).body.status, 'sent');
+  });
+
+  it('cannot create a job under an id this database never handed out', async () => {
+    const { id: next } = await stack.sql<{ id: number }[]>`select coalesce(max(id), 0) + 1000 as id from jobs`.then((rows) => rows[0]!);
+    await expectRefused(staleInput(next));
+    assert.equal(await findJob(stack.sql, next), undefined, 'no row was created');
   });
 });
