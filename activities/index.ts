@@ -8,13 +8,14 @@ import { createSelfTestActivities } from './self-test.js';
 export type { ActivityDeps };
 
 /** The engine's activities (job writes, the self-test) and every pipeline's, as one worker registers them. */
-export function createActivities(deps: ActivityDeps, pipelines: readonly PipelineDefinition[] = PIPELINES) {
+export async function createActivities(deps: ActivityDeps, pipelines: readonly PipelineDefinition[] = PIPELINES): Promise<Activities> {
   const activities: Record<string, unknown> = {
     ...createSelfTestActivities(deps),
     ...createJobActivities({ store: createJobStore(deps.sql) }),
   };
   for (const pipeline of pipelines) {
-    for (const [name, activity] of Object.entries(pipeline.createActivities?.(deps) ?? {})) {
+    const factory = await pipeline.loadActivities?.();
+    for (const [name, activity] of Object.entries(factory?.(deps) ?? {})) {
       if (name in activities) throw new Error(`activity ${name} of pipeline ${pipeline.name} is already registered`);
       activities[name] = activity;
     }

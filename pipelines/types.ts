@@ -14,8 +14,11 @@ export interface PipelineDefinition {
   name: string;
   /** Workflow type names it runs (for the docs and a registry test). */
   workflows: readonly string[];
-  /** Its activities, built from the worker's dependencies. */
-  createActivities?(deps: ActivityDeps): object;
+  /**
+   * Loads its activity factory (a dynamic import, so the API process never loads activity code);
+   * the worker builds the activities from its dependencies.
+   */
+  loadActivities?(): Promise<(deps: ActivityDeps) => object>;
   /** Its routes, mounted at the app's root. */
   router?: AppOpenAPI;
   /**

@@ -51,7 +51,7 @@ if (connection) {
       // Development and the compose stack start with an empty MinIO; production buckets already exist.
       await providers.storage.ensureBucket().catch((error: Error) => logger.warn({ reason: error.message }, `could not ensure bucket ${config.S3_BUCKET}`));
     }
-    const activities = createActivities({ sql, config, logger, providers, workerIdentity: identity });
+    const activities = await createActivities({ sql, config, logger, providers, workerIdentity: identity });
     const worker = await createWorker({ config, connection, identity, activities });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, identity, providers: describeProviders(providers) }, 'worker started');
     await worker.run();

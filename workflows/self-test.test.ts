@@ -13,7 +13,7 @@ describe('self-test workflow', () => {
     const client = await temporalClient(config);
     const taskQueue = uniqueTaskQueue('self-test');
     const id = randomUUID();
-    const result = await withWorker({ taskQueue, activities: testActivities({ sql }).activities }, async () => {
+    const result = await withWorker({ taskQueue, activities: (await testActivities({ sql })).activities }, async () => {
       const handle = await client.workflow.start(selfTestWorkflow, { taskQueue, workflowId: `self-test-${id}`, args: [{ id, requestedAt: new Date().toISOString() }] });
       return { output: await handle.result(), runId: handle.firstExecutionRunId };
     });

@@ -48,7 +48,7 @@ describe('a throwaway pipeline on the engine', () => {
     );
     installQuietRuntime();
     const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const activities = createActivities({ sql, config, logger, providers: createProviders(config, { sql, logger }), workerIdentity: 'echo-test' }, pipelines);
+    const activities = await createActivities({ sql, config, logger, providers: createProviders(config, { sql, logger }), workerIdentity: 'echo-test' }, pipelines);
     const instance = await createWorker({ config: { ...config, WORKFLOW_BUNDLE_PATH: bundle }, connection, activities });
     worker = { instance, connection, running: instance.run() };
   });

@@ -55,7 +55,7 @@ export async function startCloseupStack(
   const inbox = createOtpInbox();
   // Rendering is not what these tests test: the local lip-sync clip is rendered once per process.
   const instant = options.renderMedia || config.LIPSYNC_PROVIDER !== 'local' ? {} : { lipsync: instantLipsync(config) };
-  const { activities, providers } = testActivities({
+  const { activities, providers } = await testActivities({
     sql,
     config,
     logger: inbox.logger,

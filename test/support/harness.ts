@@ -14,19 +14,19 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 /** The real activities with the configured (local) providers; tests swap single providers for fakes. */
-export function testActivities(options: {
+export async function testActivities(options: {
   sql: Sql;
   config?: Config;
   /** Replaces single providers; a function receives the configured ones (to wrap them). */
   providers?: Partial<Providers> | ((configured: Providers) => Partial<Providers>);
   logger?: Logger;
-}): { activities: Activities; providers: Providers } {
+}): Promise<{ activities: Activities; providers: Providers }> {
   const config = options.config ?? testConfig();
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const configured = createProviders(config, { sql: options.sql, logger });
   const replaced = typeof options.providers === 'function' ? options.providers(configured) : options.providers;
   const providers = { ...configured, ...replaced };
-  return { activities: createActivities({ sql: options.sql, config, logger, providers, workerIdentity: 'test-worker' }), providers };
+  return { activities: await createActivities({ sql: options.sql, config, logger, providers, workerIdentity: 'test-worker' }), providers };
 }
 
 export function uniqueTaskQueue(name: string): string {
