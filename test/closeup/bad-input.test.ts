@@ -1,226 +1,25 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { serve, type ServerType } from '@hono/node-server';
-import { PHOTO_MAX_BYTES } from '../../lib/media/image-intake.js';
-import { phoneIndex } from '../../lib/phone-crypto.js';
 import { closeupWorkflowId } from '../../workflows/closeup/contract.js';
-import { freshMobile, startCloseupStack, type CloseupStack } from '../support/closeup-stack.js';
-import { pdfDocument, texturedJpeg } from '../support/images.js';
+import { freshMobile } from '../support/closeup-stack.js';
+import { SUBMIT, startBadInputKit, validFields, type BadInputKit } from '../support/bad-input-kit.js';
 
 /**
  * Bad input never gets past the door: every refusal is a 4xx in the one error shape, names what
  * was wrong, and leaves no user, no job and no workflow behind. Requests go over real HTTP
- * (@hono/node-server on loopback) so Content-Length and chunked uploads are what a client sends.
+ * (@hono/node-server on loopback, see ../support/bad-input-kit.ts). The submission form's
+ * refusals are in bad-input-submit.test.ts; here the OTP, admin and job-read endpoints, and the
+ * number spellings that are valid.
  */
 
-const SUBMIT = '/api/v1/video/submit';
-const ERROR_FIELDS = new Set(['error', 'message', 'statusCode', 'details']);
-
-interface ErrorBody {
-  error: string;
-  message: string;
-  statusCode: number;
-  details?: { code?: string } & Record<string, unknown>;
-}
-
-type Photo = { bytes: Buffer; name?: string; type?: string };
-type Fields = Record<string, string | undefined>;
-
-const validFields = (mobile: string): Fields => ({
-  mobile_number: mobile,
-  gender: 'female',
-  attribute_love: 'Smile',
-  relationship_status: 'Dating',
-  vibe: 'Romance',
-});
-
-/** A multipart body built by hand, so the test decides how it travels (sized or chunked). */
-function multipart(fields: Fields, photo?: Photo): { body: Buffer; contentType: string } {
-  const boundary = `----reelflow${randomBytes(8).toString('hex')}`;
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  if (photo) {
-    parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photo"; filename="${photo.name ?? 'selfie.jpg'}"\r\nContent-Type: ${photo.type ?? 'image/jpeg'}\r\n\r\n`),
-      photo.bytes,
-      Buffer.from('\r\n'),
-    );
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
-/** The same bytes as a stream of 64 KB chunks: fetch sends it with Transfer-Encoding: chunked and no Content-Length. */
-function chunked(bytes: Buffer): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(new Uint8Array(bytes.subarray(offset, offset + 64 * 1024)));
-      offset += 64 * 1024;
-    },
-  });
-}
-
 describe('Close-Up bad input', { timeout: 300_000 }, () => {
-  let stack: CloseupStack;
-  let server: ServerType;
-  let base: string;
-  let selfie: Buffer;
-
+  let kit: BadInputKit;
+  let { stack, selfie, request, postJson, submitForm, admin, refused, usersWithNumber, nothingCreated } = {} as BadInputKit;
   before(async () => {
-    // No worker: nothing here may get as far as needing one.
-    [stack, selfie] = await Promise.all([startCloseupStack({ worker: false }), texturedJpeg(600, 800)]);
-    server = await new Promise<ServerType>((resolve) => {
-      const started: ServerType = serve({ fetch: stack.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    kit = await startBadInputKit();
+    ({ stack, selfie, request, postJson, submitForm, admin, refused, usersWithNumber, nothingCreated } = kit);
   });
-  after(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await stack.stop();
-  });
-
-  const request = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, init);
-  const postJson = (path: string, text: string) => request(path, { method: 'POST', body: text, headers: { 'content-type': 'application/json' } });
-  const submitForm = (fields: Fields, photo?: Photo, transport: 'sized' | 'chunked' = 'sized') => {
-    const { body, contentType } = multipart(fields, photo);
-    const init = { method: 'POST', headers: { 'content-type': contentType }, body: transport === 'sized' ? body : chunked(body), duplex: 'half' };
-    return request(SUBMIT, init as RequestInit);
-  };
-  const admin = (path: string, init: RequestInit = {}) =>
-    request(path, { ...init, headers: { authorization: `Bearer ${stack.config.ADMIN_TOKEN}`, ...init.headers } });
-
-  /** A 4xx in the documented shape, statusCode equal to the HTTP status, and a message that names the problem. */
-  async function refused(response: Response, status: number, names: RegExp): Promise<ErrorBody> {
-    const text = await response.text();
-    assert.equal(response.status, status, text);
-    assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
-    const body = JSON.parse(text) as ErrorBody;
-    for (const key of Object.keys(body)) assert.ok(ERROR_FIELDS.has(key), `unexpected field ${key} in ${text}`);
-    assert.equal(typeof body.error, 'string');
-    assert.ok(body.error.length > 0);
-    assert.equal(body.statusCode, status);
-    assert.match(body.message, names);
-    assert.doesNotMatch(body.message, /\n\s+at /, 'no stack trace');
-    return body;
-  }
-
-  async function usersWithNumber(e164: string): Promise<number> {
-    const keys = { encryptionKey: stack.config.PHONE_ENCRYPTION_KEY, indexKey: stack.config.PHONE_HASH_KEY };
-    const [row] = await stack.sql<{ n: number }[]>`select count(*)::int as n from users where phone_index = ${phoneIndex(keys, e164)}`;
-    return row?.n ?? 0;
-  }
-
-  async function workflowsOnTaskQueue(): Promise<number> {
-    let count = 0;
-    for await (const _ of stack.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` })) count += 1;
-    return count;
-  }
-
-  /** No user row for the number (so no job row either: jobs belong to users) and no workflow started by this stack's API. */
-  async function nothingCreated(...e164s: string[]) {
-    for (const e164 of e164s) assert.equal(await usersWithNumber(e164), 0, `a user row for ${e164}`);
-    assert.equal(await workflowsOnTaskQueue(), 0, 'a workflow was started');
-  }
-
-  describe('POST /api/v1/video/submit', () => {
-    for (const field of ['mobile_number', 'gender', 'attribute_love', 'relationship_status', 'vibe'] as const) {
-      it(`refuses a form without ${field}`, async () => {
-        const mobile = freshMobile();
-        const body = await refused(await submitForm({ ...validFields(mobile), [field]: undefined }, { bytes: selfie }), 400, new RegExp(`^${field}: ${field} is required$`));
-        assert.equal(body.error, 'ValidationError');
-        await nothingCreated(`+91${mobile}`);
-      });
-    }
-
-    it('refuses a form without a photo, and a photo sent as text', async () => {
-      const mobile = freshMobile();
-      await refused(await submitForm(validFields(mobile)), 400, /^photo: a photo file is required$/);
-      await refused(await submitForm({ ...validFields(mobile), photo: 'data:image/jpeg;base64,/9j/4AAQ' }), 400, /^photo: a photo file is required$/);
-      await nothingCreated(`+91${mobile}`);
-    });
-
-    it('refuses an unknown gender, naming the allowed ones', async () => {
-      const mobile = freshMobile();
-      await refused(await submitForm({ ...validFields(mobile), gender: 'robot' }, { bytes: selfie }), 400, /^gender: must be one of male, female, other$/);
-      await nothingCreated(`+91${mobile}`);
-    });
-
-    for (const [label, number] of [
-      ['an 11-digit number', '98765432101'],
-      ['a non-Indian number', '+12025550123'],
-      ['letters in the number', '98765abcde'],
-      ['a 10-digit number not starting 6-9', '5876543210'],
-    ] as const) {
-      it(`refuses ${label}`, async () => {
-        await refused(await submitForm({ ...validFields(number) }, { bytes: selfie }), 400, /^mobile_number: must be an Indian mobile number/);
-        // The Indian numbers a lenient parser might have made of it.
-        const digits = number.replace(/\D/g, '');
-        await nothingCreated(`+91${digits.slice(0, 10)}`, `+91${digits.slice(-10)}`);
-      });
-    }
-
-    for (const transport of ['sized', 'chunked'] as const) {
-      it(`refuses a photo over 10 MB sent ${transport === 'sized' ? 'with Content-Length' : 'chunked without Content-Length'}`, async () => {
-        const mobile = freshMobile();
-        // One byte over the photo limit: the multipart body fits the body limit, the photo intake refuses it.
-        const justOver = Buffer.concat([selfie, Buffer.alloc(PHOTO_MAX_BYTES + 1 - selfie.length)]);
-        const photo = await refused(await submitForm(validFields(mobile), { bytes: justOver }, transport), 413, /larger than 10 MB/);
-        assert.equal(photo.details?.code, 'PHOTO_TOO_LARGE');
-        // Well over: the body limit refuses it before any parsing.
-        const wellOver = Buffer.concat([selfie, Buffer.alloc(12 * 1024 * 1024 - selfie.length)]);
-        const response = await submitForm(validFields(mobile), { bytes: wellOver }, transport);
-        assert.equal(response.headers.get('connection'), 'close', 'the unread rest of the body ends the connection');
-        const body = await refused(response, 413, /^Request body exceeds \d+ KB$/);
-        assert.equal(body.error, 'PayloadTooLarge');
-        // The unread rest of that body must not break the client's next request on a kept-alive connection.
-        assert.equal((await request('/healthz')).status, 200);
-        await nothingCreated(`+91${mobile}`);
-      });
-    }
-
-    it('refuses what is not a photo, whatever its name says, and a damaged or empty photo', async () => {
-      const mobile = freshMobile();
-      const cases = [
-        { photo: { bytes: Buffer.from('hello, this is not a selfie\n'.repeat(100)), name: 'selfie.jpg' }, status: 415, code: 'PHOTO_UNSUPPORTED_TYPE', names: /not a JPEG, PNG or WebP/ },
-        { photo: { bytes: pdfDocument(), name: 'selfie.jpg' }, status: 415, code: 'PHOTO_UNSUPPORTED_TYPE', names: /not a JPEG, PNG or WebP/ },
-        { photo: { bytes: selfie.subarray(0, Math.floor(selfie.length / 2)) }, status: 422, code: 'PHOTO_CORRUPT', names: /could not be read; it may be damaged or incomplete/ },
-        { photo: { bytes: Buffer.alloc(0) }, status: 422, code: 'PHOTO_EMPTY', names: /photo is empty/ },
-      ];
-      for (const { photo, status, code, names } of cases) {
-        const body = await refused(await submitForm(validFields(mobile), photo), status, names);
-        assert.equal(body.details?.code, code);
-      }
-      await nothingCreated(`+91${mobile}`);
-    });
-
-    it('refuses an empty body, naming every missing field', async () => {
-      const bare = await refused(await request(SUBMIT, { method: 'POST' }), 400, /^mobile_number: .*gender: .*attribute_love: .*relationship_status: .*vibe: .*photo: /);
-      assert.deepEqual(
-        (bare.details as unknown as { field: string }[]).map((issue) => issue.field),
-        ['mobile_number', 'gender', 'attribute_love', 'relationship_status', 'vibe', 'photo'],
-      );
-      const { contentType } = multipart({});
-      await refused(await request(SUBMIT, { method: 'POST', headers: { 'content-type': contentType }, body: '' }), 400, /Malformed FormData/);
-      await nothingCreated();
-    });
-
-    it('refuses a JSON body with 415, and malformed multipart with 400', async () => {
-      const mobile = freshMobile();
-      await refused(await postJson(SUBMIT, JSON.stringify(validFields(mobile))), 415, /Unsupported Media Type/);
-      const { body, contentType } = multipart(validFields(mobile), { bytes: selfie });
-      // Cut before the closing boundary; then a boundary the body never uses.
-      await refused(await request(SUBMIT, { method: 'POST', headers: { 'content-type': contentType }, body: body.subarray(0, body.length - 200) }), 400, /Malformed FormData/);
-      await refused(await request(SUBMIT, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=elsewhere' }, body }), 400, /Malformed FormData/);
-      await nothingCreated(`+91${mobile}`);
-    });
-  });
+  after(() => kit?.stop());
 
   describe('POST /api/v1/auth/verify-otp and resend-otp', () => {
     it('refuses malformed JSON, a missing or 5-digit otp and a bad number', async () => {
