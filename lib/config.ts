@@ -41,6 +41,9 @@ const DEVELOPMENT_SECRETS = {
 
 type SecretName = keyof typeof DEVELOPMENT_SECRETS;
 
+/** Signs `npm run token`'s tokens when no Supabase project is configured (never in production: see requirements). */
+export const DEVELOPMENT_SUPABASE_JWT_SECRET = 'reelflow-development-supabase-jwt-secret-not-for-production';
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production'], { error: 'must be development, test or production' }).default('development'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'must be a pino level (trace … fatal, silent)' }).default('info'),
@@ -120,6 +123,11 @@ const envSchema = z.object({
   WHATSAPP_TEMPLATE_LANG: z.string().min(1).default('en'),
   WHATSAPP_APP_SECRET: optionalText,
   WHATSAPP_VERIFY_TOKEN: optionalText,
+
+  // Signed-in users (generation, library, feed): Supabase access tokens, by JWKS and/or the legacy HS256 secret.
+  SUPABASE_URL: url.optional(),
+  SUPABASE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SUPABASE_JWT_AUDIENCE: z.string().min(1).default('authenticated'),
 });
 
 /** The names of every variable reelflow reads (used to check .env.example and docker-compose.yml). */
@@ -149,6 +157,7 @@ function requirements(env: ParsedEnv): [string, string][] {
   if (env.NODE_ENV === 'production') {
     for (const name of Object.keys(DEVELOPMENT_SECRETS) as SecretName[]) need(name, 'when NODE_ENV=production');
     if (env.SMS_PROVIDER === 'console') missing.push(['SMS_PROVIDER', 'must not be console when NODE_ENV=production']);
+    if (!env.SUPABASE_URL && !env.SUPABASE_JWT_SECRET) missing.push(['SUPABASE_URL', 'or SUPABASE_JWT_SECRET is required when NODE_ENV=production']);
   }
   if (env.PHOTO_VALIDATOR === 'groq') need('GROQ_API_KEY', 'when PHOTO_VALIDATOR=groq');
   if (env.SMS_PROVIDER === 'webhook') {
@@ -207,6 +216,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     MEDIA_SIGNING_KEY: secret('MEDIA_SIGNING_KEY'),
     PUBLIC_BASE_URL: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/$/, ''),
     PHOTO_VALIDATOR: values.PHOTO_VALIDATOR ?? (values.GROQ_API_KEY ? 'groq' : 'local'),
+    // Neither Supabase setting outside production: tokens from `npm run token`, signed with a development secret.
+    SUPABASE_JWT_SECRET: values.SUPABASE_JWT_SECRET ?? (values.SUPABASE_URL ? undefined : DEVELOPMENT_SUPABASE_JWT_SECRET),
   };
 }
 

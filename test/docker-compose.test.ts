@@ -26,6 +26,7 @@ const DEPLOYER_VALUES: Record<string, string> = {
   SMS_WEBHOOK_URL: 'https://sms.example.com/send',
   SMS_WEBHOOK_SECRET: 'sms-secret',
   MINIO_ROOT_PASSWORD: 'minio-secret',
+  SUPABASE_URL: 'https://project-ref.supabase.co',
 };
 
 /** Compose's interpolation: ${VAR:-default} and ${VAR:?message}. */
