@@ -5,9 +5,13 @@ export type OtpReservation = { otpId: number } | { retryAfterSeconds: number; re
 
 export type OtpPolicy = Pick<Config, 'OTP_MAX_ATTEMPTS' | 'OTP_RESEND_COOLDOWN_SECONDS' | 'OTP_MAX_SENDS_PER_HOUR'>;
 
-/** Serialises OTP decisions for one user: the callers below run under this lock. */
+/**
+ * Serialises OTP decisions for one user: the callers below run under this lock. NO KEY UPDATE, not
+ * UPDATE: rows that reference the user (the workflow creating its job) must not wait on it, or a
+ * submission and its own workflow's first activity can deadlock.
+ */
 export async function lockUser(tx: Tx, userId: string): Promise<void> {
-  await tx`select id from users where id = ${userId} for update`;
+  await tx`select id from users where id = ${userId} for no key update`;
 }
 
 async function recentSends(tx: Tx, userId: string) {

@@ -179,7 +179,7 @@ async function continueActiveJob(
   const trackingToken = generateTrackingToken();
   const outcome = await deps.sql.begin(async (tx) => {
     await lockUser(tx, userId);
-    const [job] = await tx<{ status: string }[]>`select status from jobs where id = ${active.id} for update`;
+    const [job] = await tx<{ status: string }[]>`select status from jobs where id = ${active.id} for no key update`;
     if (job?.status !== 'awaiting_otp') return undefined;
     await tx`
       update closeup_jobs set tracking_token_hash = ${hashTrackingToken(trackingToken)},

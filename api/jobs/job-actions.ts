@@ -73,7 +73,7 @@ export async function retryJob(deps: AppDeps, job: JobRow): Promise<JobChange> {
 
   // The row stays locked while the reset happens: the new run's first write waits and sees the retry.
   const retryCount = await deps.sql.begin(async (tx) => {
-    const [locked] = await tx<{ status: string }[]>`select status from jobs where id = ${job.id} for update`;
+    const [locked] = await tx<{ status: string }[]>`select status from jobs where id = ${job.id} for no key update`;
     if (locked?.status !== FAILED) throw new ApiError(409, 'Conflict', `Job ${job.id} is no longer failed (now ${locked?.status}).`);
     const reset = await deps.temporal.workflowService.resetWorkflowExecution({
       namespace: deps.config.TEMPORAL_NAMESPACE,

@@ -69,7 +69,7 @@ async function putAssets(tx: Queryable, jobId: number, assets: JobAsset[] | unde
 async function lockForWriter(tx: Tx, ref: JobRef, writer: JobWriter): Promise<LockedJob> {
   const [job] = await tx<LockedJob[]>`
     select id, key, status, stage, workflow_id, origin_run_id, child_workflow_ids, concurrency_key, holds_slot, failed_stage, error_code
-    from jobs where id = ${ref.id} for update`;
+    from jobs where id = ${ref.id} for no key update`;
   const isMain = job?.workflow_id === writer.workflowId && (job.origin_run_id === null || job.origin_run_id === writer.originRunId);
   const isChild = job?.child_workflow_ids.includes(writer.workflowId) ?? false;
   if (!job || job.key !== ref.key || !(isMain || isChild)) {
@@ -228,7 +228,7 @@ export function createJobStore(sql: Sql) {
     async markRetried(tx: Tx, jobId: number, retry: { status: string; fromStage: string; runId?: string; resetMainWorkflow: boolean }): Promise<number> {
       const [job] = await tx<LockedJob[]>`
         select id, key, status, stage, workflow_id, origin_run_id, child_workflow_ids, concurrency_key, holds_slot, failed_stage, error_code
-        from jobs where id = ${jobId} for update`;
+        from jobs where id = ${jobId} for no key update`;
       if (!job) throw new Error(`job ${jobId} does not exist`);
       if (retry.resetMainWorkflow) await reclaimSlot(tx, job);
       const [updated] = await tx<{ retry_count: number }[]>`
