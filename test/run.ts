@@ -20,7 +20,7 @@ import { startMinio } from './support/minio.js';
 
 const root = resolve(import.meta.dirname, '..');
 const filters = process.argv.slice(2);
-const SOURCE_DIRS = ['api', 'activities', 'providers', 'workflows', 'worker', 'db', 'lib', 'scripts', 'test'];
+const SOURCE_DIRS = ['api', 'activities', 'pipelines', 'providers', 'workflows', 'worker', 'db', 'lib', 'scripts', 'test'];
 
 async function findTests(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });

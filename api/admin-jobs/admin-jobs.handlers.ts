@@ -3,6 +3,7 @@ import { eventsSince, findJob, listJobs as queryJobs } from '../../db/jobs/queri
 import type { JobRow } from '../../db/jobs/types.js';
 import type { Config } from '../../lib/config.js';
 import { cancelJob as cancel, retryJob as retry, type JobChange } from '../jobs/job-actions.js';
+import { toStreamEvent } from '../jobs/stream.handlers.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppEnv } from '../lib/types.js';
 import type * as routes from './admin-jobs.routes.js';
@@ -78,7 +79,7 @@ export const getJob: RouteHandler<typeof routes.getJob, AppEnv> = async (c) => {
   return c.json(
     {
       ...adminView(c.var.deps.config, job),
-      events: events.map((event) => ({ seq: event.seq, kind: event.kind, status: event.status, stage: event.stage, progress: event.progress, detail: event.detail, at: event.createdAt.toISOString() })),
+      events: events.map((event) => toStreamEvent(job, event)),
     },
     200,
   );

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { isJobRef } from '../jobs/job-access.js';
+import { JobStreamEventSchema } from '../jobs/stream.routes.js';
 import { errorResponses } from '../lib/errors.js';
 
 const security = [{ AdminToken: [] }];
@@ -25,10 +26,6 @@ export const AdminEngineJobSchema = z
     updated_at: z.string(),
   })
   .openapi('AdminEngineJob');
-
-const EventSchema = z
-  .object({ seq: z.number().int(), kind: z.enum(['status', 'progress']), status: z.string(), stage: z.string().nullable(), progress: z.number().nullable(), detail: z.record(z.string(), z.unknown()).nullable(), at: z.string() })
-  .openapi('AdminJobEvent');
 
 const instant = (name: string) =>
   z
@@ -81,7 +78,7 @@ export const getJob = createRoute({
   summary: 'One job with its whole event log',
   request: { params: JobParam },
   responses: {
-    200: { description: 'The job', content: { 'application/json': { schema: AdminEngineJobSchema.extend({ events: z.array(EventSchema) }).openapi('AdminEngineJobDetail') } } },
+    200: { description: 'The job', content: { 'application/json': { schema: AdminEngineJobSchema.extend({ events: z.array(JobStreamEventSchema) }).openapi('AdminEngineJobDetail') } } },
     ...errorResponses(400, 401, 404),
   },
 });

@@ -2,8 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { hashTrackingToken, constantTimeEquals } from '../../lib/secrets.js';
 import { toIst } from '../../lib/time.js';
 import { JOB_STATUSES, type JobStatus } from '../../workflows/closeup/contract.js';
-import { assetsOf, eventsSince } from '../../db/jobs/queries.js';
-import type { JobEvent } from '../../db/jobs/types.js';
+import { assetsOf } from '../../db/jobs/queries.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppDeps } from '../lib/types.js';
 
@@ -45,7 +44,13 @@ export async function loadJobView(deps: AppDeps, jobId: number, trackingToken: s
   if (!job || !constantTimeEquals(hashTrackingToken(trackingToken), job.tracking_token_hash)) {
     throw new ApiError(404, 'NotFound', `No job ${jobId} for this tracking token.`);
   }
-  const [events, assets] = await Promise.all([eventsSince(deps.sql, jobId, 0, ['status']), assetsOf(deps.sql, jobId, ['video', 'thumbnail'])]);
+  // The view (migration 0004) keeps the seed's timeline: each status change and each update with
+  // something to say (a re-submission), not bare stage entries or progress steps.
+  const [events, assets] = await Promise.all([
+    deps.sql<{ status: string; detail: Record<string, unknown> | null; created_at: Date }[]>`
+      select status, detail, created_at from video_job_events where job_id = ${jobId} order by id`,
+    assetsOf(deps.sql, jobId, ['video', 'thumbnail']),
+  ]);
   const signed = async (key: string | undefined) => (key ? deps.storage.signedUrl(key, deps.config.MEDIA_URL_TTL_SECONDS) : null);
   return {
     job_id: job.id,
@@ -57,17 +62,6 @@ export async function loadJobView(deps: AppDeps, jobId: number, trackingToken: s
     last_error_code: job.error_code,
     video_url: await signed(assets.video),
     thumbnail_url: await signed(assets.thumbnail),
-    timeline: statusTimeline(events),
+    timeline: events.map((event) => ({ status: event.status, at: toIst(event.created_at), detail: event.detail })),
   };
-}
-
-/** The seed's timeline: each status change, and each update with something to say (a re-submission); not bare stage entries. */
-function statusTimeline(events: JobEvent[]): JobView['timeline'] {
-  const timeline: JobView['timeline'] = [];
-  let previous: string | undefined;
-  for (const event of events) {
-    if (event.status !== previous || event.detail) timeline.push({ status: event.status, at: toIst(event.createdAt), detail: event.detail });
-    previous = event.status;
-  }
-  return timeline;
 }

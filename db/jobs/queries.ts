@@ -28,11 +28,11 @@ export async function findSlotHolder(sql: Queryable, concurrencyKey: string): Pr
   return row;
 }
 
-/** The job's events after `afterSeq`, oldest first; `kinds` narrows them (a timeline without progress steps). */
-export async function eventsSince(sql: Queryable, jobId: number, afterSeq = 0, kinds?: readonly JobEvent['kind'][]): Promise<JobEvent[]> {
+/** The job's events after `afterSeq`, oldest first. */
+export async function eventsSince(sql: Queryable, jobId: number, afterSeq = 0): Promise<JobEvent[]> {
   const rows = await sql<{ seq: number; kind: JobEvent['kind']; status: string; stage: string | null; progress: number | null; detail: Record<string, unknown> | null; created_at: Date }[]>`
     select seq, kind, status, stage, progress, detail, created_at from job_events
-    where job_id = ${jobId} and seq > ${afterSeq} ${kinds ? sql`and kind in ${sql(kinds)}` : sql``}
+    where job_id = ${jobId} and seq > ${afterSeq}
     order by seq`;
   return rows.map((row) => ({ jobId, seq: row.seq, kind: row.kind, status: row.status, stage: row.stage, progress: row.progress, detail: row.detail, createdAt: row.created_at }));
 }

@@ -61,15 +61,21 @@ async function putAssets(tx: Queryable, jobId: number, assets: JobAsset[] | unde
   }
 }
 
+/** The job's row, locked until the transaction ends (NO KEY UPDATE: its events may still reference it). */
+async function lockJob(tx: Tx, jobId: number): Promise<LockedJob | undefined> {
+  const [job] = await tx<LockedJob[]>`
+    select id, key, status, stage, workflow_id, origin_run_id, child_workflow_ids, concurrency_key, holds_slot, failed_stage, error_code
+    from jobs where id = ${jobId} for no key update`;
+  return job;
+}
+
 /**
  * Locks the job and checks that `writer` may write it: the key it was started with matches, and
  * it is the job's workflow (same run chain — a reset keeps it) or a child workflow the job
  * registered. Anything else throws ForeignJobWriteError and leaves the row untouched.
  */
 async function lockForWriter(tx: Tx, ref: JobRef, writer: JobWriter): Promise<LockedJob> {
-  const [job] = await tx<LockedJob[]>`
-    select id, key, status, stage, workflow_id, origin_run_id, child_workflow_ids, concurrency_key, holds_slot, failed_stage, error_code
-    from jobs where id = ${ref.id} for no key update`;
+  const job = await lockJob(tx, ref.id);
   const isMain = job?.workflow_id === writer.workflowId && (job.origin_run_id === null || job.origin_run_id === writer.originRunId);
   const isChild = job?.child_workflow_ids.includes(writer.workflowId) ?? false;
   if (!job || job.key !== ref.key || !(isMain || isChild)) {
@@ -226,9 +232,7 @@ export function createJobStore(sql: Sql) {
      * the new run's first write then sees `status`, not `failed`. Returns the new retry count.
      */
     async markRetried(tx: Tx, jobId: number, retry: { status: string; fromStage: string; runId?: string; resetMainWorkflow: boolean }): Promise<number> {
-      const [job] = await tx<LockedJob[]>`
-        select id, key, status, stage, workflow_id, origin_run_id, child_workflow_ids, concurrency_key, holds_slot, failed_stage, error_code
-        from jobs where id = ${jobId} for no key update`;
+      const job = await lockJob(tx, jobId);
       if (!job) throw new Error(`job ${jobId} does not exist`);
       if (retry.resetMainWorkflow) await reclaimSlot(tx, job);
       const [updated] = await tx<{ retry_count: number }[]>`
