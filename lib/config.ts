@@ -37,6 +37,7 @@ const DEVELOPMENT_SECRETS = {
   PHONE_ENCRYPTION_KEY: '6465762d70686f6e652d656e6372797074696f6e2d6b65792d2d2d2d2d2d2d2d',
   PHONE_HASH_KEY: '6465762d70686f6e652d626c696e642d696e6465782d6b65792d2d2d2d2d2d2d',
   MEDIA_SIGNING_KEY: '6465762d6d656469612d75726c2d7369676e696e672d6b65792d2d2d2d2d2d2d',
+  WEBHOOK_SIGNING_SECRET: 'whsec_ZGV2LXdlYmhvb2stc2lnbmluZy1zZWNyZXQtLS0tLS0tLS0tLS0tLS0=',
 } as const;
 
 type SecretName = keyof typeof DEVELOPMENT_SECRETS;
@@ -128,6 +129,27 @@ const envSchema = z.object({
   SUPABASE_URL: url.optional(),
   SUPABASE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SUPABASE_JWT_AUDIENCE: z.string().min(1).default('authenticated'),
+
+  // Generation jobs (../shared/seeds/async-generation-api.md): text-to-video and image-to-video.
+  GENERATION_PROVIDER: z.enum(['local', 'http'], { error: 'must be local or http' }).default('local'),
+  GENERATION_API_URL: url.optional(),
+  GENERATION_API_TOKEN: optionalText,
+  TEXT_TO_VIDEO_MODEL: z.string().min(1).default('minimax/video-01'),
+  IMAGE_TO_VIDEO_MODEL: z.string().min(1).default('minimax/video-01-live'),
+  DUST_TEXT_TO_VIDEO_COST: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(10),
+  DUST_IMAGE_TO_VIDEO_COST: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(8),
+  DUST_STARTING_BALANCE: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(100),
+  JOB_RETENTION_SECONDS: positiveInt.default(86_400),
+  // Fetching URLs users give (image_url, webhook_url): private, loopback, link-local and metadata
+  // addresses are refused unless their host:port is listed here.
+  REMOTE_FETCH_ALLOW_HOSTS: z
+    .string()
+    .transform((value) => value.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean))
+    .default([]),
+  REMOTE_FETCH_MAX_BYTES: positiveInt.default(20 * 1024 * 1024),
+  REMOTE_FETCH_TIMEOUT_SECONDS: positiveInt.default(30),
+  // Standard Webhooks secret (whsec_<base64>) signing completion webhooks.
+  WEBHOOK_SIGNING_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
 });
 
 /** The names of every variable reelflow reads (used to check .env.example and docker-compose.yml). */
@@ -140,6 +162,7 @@ export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VAL
   PHONE_ENCRYPTION_KEY: Buffer;
   PHONE_HASH_KEY: Buffer;
   MEDIA_SIGNING_KEY: Buffer;
+  WEBHOOK_SIGNING_SECRET: string;
   PUBLIC_BASE_URL: string;
   PHOTO_VALIDATOR: 'groq' | 'local';
 };
@@ -174,6 +197,10 @@ function requirements(env: ParsedEnv): [string, string][] {
     need('LIPSYNC_API_TOKEN', 'when LIPSYNC_PROVIDER=http');
     need('LIPSYNC_MODEL', 'when LIPSYNC_PROVIDER=http');
   }
+  if (env.GENERATION_PROVIDER === 'http') {
+    need('GENERATION_API_URL', 'when GENERATION_PROVIDER=http');
+    need('GENERATION_API_TOKEN', 'when GENERATION_PROVIDER=http');
+  }
   if (env.WHATSAPP_PROVIDER === 'cloud') {
     need('WHATSAPP_PHONE_NUMBER_ID', 'when WHATSAPP_PROVIDER=cloud');
     need('WHATSAPP_ACCESS_TOKEN', 'when WHATSAPP_PROVIDER=cloud');
@@ -207,13 +234,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (missing.length > 0) {
     throw new ConfigError(`Invalid configuration: ${missing.map(([name, why]) => `${name} ${why}`).join('; ')}`);
   }
-  const secret = (name: Exclude<SecretName, 'ADMIN_TOKEN'>) => values[name] ?? Buffer.from(DEVELOPMENT_SECRETS[name], 'hex');
+  const secret = (name: Exclude<SecretName, 'ADMIN_TOKEN' | 'WEBHOOK_SIGNING_SECRET'>) => values[name] ?? Buffer.from(DEVELOPMENT_SECRETS[name], 'hex');
   return {
     ...values,
     ADMIN_TOKEN: values.ADMIN_TOKEN ?? DEVELOPMENT_SECRETS.ADMIN_TOKEN,
     PHONE_ENCRYPTION_KEY: secret('PHONE_ENCRYPTION_KEY'),
     PHONE_HASH_KEY: secret('PHONE_HASH_KEY'),
     MEDIA_SIGNING_KEY: secret('MEDIA_SIGNING_KEY'),
+    WEBHOOK_SIGNING_SECRET: values.WEBHOOK_SIGNING_SECRET ?? DEVELOPMENT_SECRETS.WEBHOOK_SIGNING_SECRET,
     PUBLIC_BASE_URL: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/$/, ''),
     PHOTO_VALIDATOR: values.PHOTO_VALIDATOR ?? (values.GROQ_API_KEY ? 'groq' : 'local'),
     // Neither Supabase setting outside production: tokens from `npm run token`, signed with a development secret.

@@ -28,6 +28,7 @@ export interface PhotoValidator {
 }
 
 import type { SubmissionAnswers } from '../workflows/closeup/contract.js';
+import type { GenerationSpec } from '../workflows/generation/contract.js';
 
 export type { SubmissionAnswers };
 
@@ -66,6 +67,8 @@ export interface Storage {
   exists(key: string): Promise<boolean>;
   /** A URL that lets anyone holding it GET the object until it expires. */
   signedUrl(key: string, ttlSeconds?: number): Promise<string>;
+  /** Removes the object; removing one that is not there is not an error. */
+  delete(key: string): Promise<void>;
 }
 
 export interface OtpMessage {
@@ -104,4 +107,29 @@ export interface VideoDelivery {
    * outbox keeps one row per job). The Cloud API has no idempotency key, so it is false there.
    */
   readonly repeatableSend: boolean;
+}
+
+
+export interface GenerationRequest {
+  jobId: number;
+  spec: GenerationSpec;
+  /** Output frame, from frameSize(spec.resolution, spec.aspectRatio). */
+  width: number;
+  height: number;
+  /** image_to_video: our copy of the source image on local disk (local adapter) … */
+  imagePath?: string;
+  /** … and a signed URL of that copy a remote provider can fetch (http adapter). */
+  imageUrl?: string;
+  /** Where the generated mp4 must be written. */
+  outputPath: string;
+}
+
+/**
+ * Text-to-video and image-to-video, for every pipeline that generates media. The http adapter
+ * heartbeats its prediction id (a retried attempt resumes it: one prediction, one payment) and
+ * cancels the prediction when the job is cancelled.
+ */
+export interface VideoGenerator {
+  readonly name: 'local' | 'http';
+  generate(request: GenerationRequest, progress: ActivityProgress): Promise<{ model: string; predictionId?: string }>;
 }

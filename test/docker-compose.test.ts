@@ -27,6 +27,7 @@ const DEPLOYER_VALUES: Record<string, string> = {
   SMS_WEBHOOK_SECRET: 'sms-secret',
   MINIO_ROOT_PASSWORD: 'minio-secret',
   SUPABASE_URL: 'https://project-ref.supabase.co',
+  WEBHOOK_SIGNING_SECRET: 'whsec_cHJvZHVjdGlvbi13ZWJob29rLXNlY3JldC0tLS0=',
 };
 
 /** Compose's interpolation: ${VAR:-default} and ${VAR:?message}. */
