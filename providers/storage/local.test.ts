@@ -55,6 +55,21 @@ describe('local storage', () => {
     assert.deepEqual((await readdir(scratch)).filter((name) => name.includes('never')), []);
   });
 
+  it('deletes an object, and a missing one without complaint', async () => {
+    const key = storageKey({ job: 11 }, 'final', 'mp4');
+    const kept = storageKey({ job: 11 }, 'thumb', 'jpg');
+    await storage.putBuffer(key, Buffer.from('going'), 'video/mp4');
+    await storage.putBuffer(kept, Buffer.from('staying'), 'image/jpeg');
+    await storage.delete(key);
+    assert.equal(await storage.exists(key), false);
+    // No file, so the media route answers the signed URL 404 (api/media/media.test.ts).
+    assert.equal(await storage.stat(key), undefined);
+    await assert.rejects(storage.getBuffer(key), { code: 'LOCAL_STORAGE_NO_SUCH_KEY' });
+    await storage.delete(key);
+    await storage.delete(storageKey({ job: 12 }, 'final', 'mp4'));
+    assert.equal((await storage.getBuffer(kept)).toString(), 'staying');
+  });
+
   it('refuses keys that could leave the store or that the app would not generate', async () => {
     const bad = ['../escape.mp4', 'jobs/../../etc/passwd', '/etc/passwd', 'jobs//x.mp4', 'jobs/./x.mp4', 'jobs/x.mp4/', 'a b.mp4', 'a\\b.mp4', 'jobs/%2e%2e/x', '', 'ü.mp4', 'x'.repeat(600)];
     for (const key of bad) {
@@ -62,6 +77,7 @@ describe('local storage', () => {
       await assert.rejects(storage.putBuffer(key, Buffer.from('x'), 'text/plain'), InvalidStorageKeyError, key);
       await assert.rejects(storage.getBuffer(key), InvalidStorageKeyError, key);
       await assert.rejects(storage.signedUrl(key), InvalidStorageKeyError, key);
+      await assert.rejects(storage.delete(key), InvalidStorageKeyError, key);
     }
     assert.deepEqual(await readdir(scratch).then((names) => names.filter((name) => name === 'escape.mp4')), []);
   });

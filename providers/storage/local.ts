@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeAtomically } from '../../lib/atomic-write.js';
 import { ProviderError } from '../provider-error.js';
 import type { Storage } from '../ports.js';
 import { assertValidStorageKey } from './keys.js';
@@ -31,16 +31,16 @@ export class LocalStorage implements Storage {
 
   /** Local files carry no metadata: the media route derives Content-Type from the key's extension. */
   async putFile(key: string, path: string, _contentType?: string): Promise<void> {
-    await this.writeAtomically(this.pathOf(key), (temp) => copyFile(path, temp));
+    await writeAtomically(this.pathOf(key), (temp) => copyFile(path, temp));
   }
 
   async putBuffer(key: string, data: Buffer, _contentType?: string): Promise<void> {
-    await this.writeAtomically(this.pathOf(key), (temp) => writeFile(temp, data));
+    await writeAtomically(this.pathOf(key), (temp) => writeFile(temp, data));
   }
 
   async getToFile(key: string, path: string): Promise<void> {
     const source = this.pathOf(key);
-    await this.writeAtomically(resolve(path), (temp) => copyFile(source, temp).catch((error: unknown) => this.rethrow(key, error)));
+    await writeAtomically(resolve(path), (temp) => copyFile(source, temp).catch((error: unknown) => this.rethrow(key, error)));
   }
 
   async getBuffer(key: string): Promise<Buffer> {
@@ -54,6 +54,11 @@ export class LocalStorage implements Storage {
   async signedUrl(key: string, ttlSeconds = this.options.defaultTtlSeconds): Promise<string> {
     assertValidStorageKey(key);
     return `${this.options.publicBaseUrl}${signedMediaPath(key, ttlSeconds, this.options.signingKey)}`;
+  }
+
+  /** Removing a missing object is not an error. Its folder stays: a concurrent write may be about to fill it. */
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
   }
 
   /** Size and modification time of a stored object; undefined when there is none. */
@@ -74,18 +79,6 @@ export class LocalStorage implements Storage {
 
   private pathOf(key: string): string {
     return join(this.root, assertValidStorageKey(key));
-  }
-
-  private async writeAtomically(target: string, write: (temp: string) => Promise<unknown>): Promise<void> {
-    await mkdir(dirname(target), { recursive: true });
-    const temp = join(dirname(target), `.${basename(target)}.${randomUUID()}.tmp`);
-    try {
-      await write(temp);
-      await rename(temp, target);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
   }
 
   private rethrow(key: string, error: unknown): never {

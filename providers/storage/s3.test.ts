@@ -8,25 +8,16 @@ import { before, describe, it } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { testConfig } from '../../test/support/harness.js';
 import { freePort } from '../../test/support/ports.js';
+import { isProviderError } from '../../test/support/provider-errors.js';
 import { s3TestEnv } from '../../test/support/s3.js';
-import { ProviderError } from '../provider-error.js';
 import { createS3Storage, createStorage } from './create-storage.js';
-import { storageKey } from './keys.js';
+import { InvalidStorageKeyError, storageKey } from './keys.js';
 import { S3Storage } from './s3.js';
 
 const scratch = await mkdtemp(join(process.env.REELFLOW_TEST_SCRATCH ?? tmpdir(), 's3-storage-'));
 const config = testConfig(s3TestEnv());
 const storage = createStorage(config);
 assert.ok(storage instanceof S3Storage);
-
-function assertProviderError(code: string, retryable: boolean) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ProviderError, String(error));
-    assert.equal(error.code, code);
-    assert.equal(error.retryable, retryable);
-    return true;
-  };
-}
 
 describe('S3 storage against MinIO', () => {
   before(async () => {
@@ -78,22 +69,38 @@ describe('S3 storage against MinIO', () => {
     assert.match(await expired.text(), /expired/i);
   });
 
+  it('deletes an object (gone, its presigned URL 404) and a missing one without complaint', async () => {
+    const key = storageKey({ job: 6 }, 'final', 'mp4');
+    await storage.putBuffer(key, randomBytes(1000), 'video/mp4');
+    const url = await storage.signedUrl(key, 600);
+    assert.equal((await fetch(url)).status, 200);
+
+    await storage.delete(key);
+    assert.equal(await storage.exists(key), false);
+    const gone = await fetch(url);
+    assert.equal(gone.status, 404);
+    assert.match(await gone.text(), /NoSuchKey/);
+    await storage.delete(key);
+    await storage.delete(storageKey({ job: 6 }, 'never', 'mp4'));
+    await assert.rejects(storage.delete('../escape.mp4'), InvalidStorageKeyError);
+  });
+
   it('caps presigned URLs at the SigV4 maximum of seven days', async () => {
     const url = new URL(await storage.signedUrl(storageKey({ job: 3 }, 'final', 'mp4'), 30 * 24 * 3600));
     assert.equal(url.searchParams.get('X-Amz-Expires'), String(7 * 24 * 3600));
   });
 
   it('reports a missing object and a missing bucket as permanent errors', async () => {
-    await assert.rejects(storage.getBuffer(storageKey({ job: 4 }, 'final', 'mp4')), assertProviderError('S3_NoSuchKey', false));
+    await assert.rejects(storage.getBuffer(storageKey({ job: 4 }, 'final', 'mp4')), isProviderError('S3_NoSuchKey', false));
     const noBucket = createS3Storage(testConfig(s3TestEnv()));
-    await assert.rejects(noBucket.putBuffer(storageKey({ job: 4 }, 'final', 'mp4'), Buffer.from('x'), 'video/mp4'), assertProviderError('S3_NoSuchBucket', false));
+    await assert.rejects(noBucket.putBuffer(storageKey({ job: 4 }, 'final', 'mp4'), Buffer.from('x'), 'video/mp4'), isProviderError('S3_NoSuchBucket', false));
   });
 
   it('reports bad credentials as permanent and an unreachable server as retryable', async () => {
     const wrongKey = createS3Storage(testConfig(s3TestEnv({ S3_BUCKET: config.S3_BUCKET, AWS_SECRET_ACCESS_KEY: 'not-the-secret' })));
-    await assert.rejects(wrongKey.getBuffer(storageKey({ job: 5 }, 'final', 'mp4')), assertProviderError('S3_SignatureDoesNotMatch', false));
+    await assert.rejects(wrongKey.getBuffer(storageKey({ job: 5 }, 'final', 'mp4')), isProviderError('S3_SignatureDoesNotMatch', false));
 
     const down = createS3Storage(testConfig(s3TestEnv({ S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` })));
-    await assert.rejects(down.putBuffer(storageKey({ job: 5 }, 'final', 'mp4'), Buffer.from('x'), 'video/mp4'), assertProviderError('S3_NETWORK', true));
+    await assert.rejects(down.putBuffer(storageKey({ job: 5 }, 'final', 'mp4'), Buffer.from('x'), 'video/mp4'), isProviderError('S3_NETWORK', true));
   });
 });

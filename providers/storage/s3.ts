@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -15,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { writeAtomically } from '../../lib/atomic-write.js';
 import { ProviderError } from '../provider-error.js';
 import type { Storage } from '../ports.js';
 import { assertValidStorageKey } from './keys.js';
@@ -98,19 +98,12 @@ export class S3Storage implements Storage {
 
   /** Streams the object to a temporary file beside `path`, then renames it into place. */
   async getToFile(key: string, path: string): Promise<void> {
-    const target = resolve(path);
-    await mkdir(dirname(target), { recursive: true });
-    const temp = join(dirname(target), `.${basename(target)}.${randomUUID()}.tmp`);
-    try {
-      await this.call(`download of ${key}`, async () => {
+    await writeAtomically(resolve(path), (temp) =>
+      this.call(`download of ${key}`, async () => {
         const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: assertValidStorageKey(key) }));
         await pipeline(Body as Readable, createWriteStream(temp));
-      });
-      await rename(temp, target);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+      }),
+    );
   }
 
   async getBuffer(key: string): Promise<Buffer> {
@@ -129,6 +122,12 @@ export class S3Storage implements Storage {
       if (error instanceof S3ServiceException && error.name !== 'NoSuchBucket' && isNotFound(error)) return false;
       throw classifyS3Error(error, `head of ${key}`);
     }
+  }
+
+  /** S3 answers the delete of a missing key with success, as the port wants. */
+  async delete(key: string): Promise<void> {
+    const Key = assertValidStorageKey(key);
+    await this.call(`delete of ${key}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })));
   }
 
   /** A presigned GET URL; TTLs above SigV4's seven-day maximum are shortened to it. */

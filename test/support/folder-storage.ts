@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Storage } from '../../providers/ports.js';
@@ -22,5 +22,6 @@ export function folderStorage(root: string): Storage {
     getBuffer: (key) => readFile(at(key)),
     exists: (key) => access(at(key)).then(() => true, () => false),
     signedUrl: async (key) => pathToFileURL(at(key)).toString(),
+    delete: (key) => rm(at(key), { force: true }),
   };
 }
