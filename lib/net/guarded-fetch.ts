@@ -31,7 +31,7 @@ export interface GuardedFetchOptions {
   maxBytes: number;
   /** The caller's cancellation: its reason is rethrown as is. */
   signal?: AbortSignal;
-  /** Redirects followed (each hop checked again); default 3, 0 makes any redirect an error. */
+  /** Redirects followed (each hop checked again); default 3. With 0 a redirect is an error answer like any non-2xx (`<provider>_302`). */
   maxRedirects?: number;
   /** Prefix of error codes, e.g. `WEBHOOK` gives WEBHOOK_BLOCKED; default REMOTE_FETCH. */
   provider?: string;
@@ -167,7 +167,7 @@ async function follow(input: string | URL, options: GuardedFetchOptions, provide
     const response = await send(checked.url, checked.addresses, { method, headers, body, signal });
     const status = response.statusCode ?? 0;
     const location = response.headers.location;
-    if (REDIRECTS.has(status) && location) {
+    if (REDIRECTS.has(status) && location && maxRedirects > 0) {
       response.destroy();
       if (hop >= maxRedirects) {
         throw new ProviderError(`${provider}_TOO_MANY_REDIRECTS`, `${provider}: more than ${maxRedirects} redirects (last to ${location.slice(0, 200)})`, { retryable: false });
