@@ -37,7 +37,7 @@ export interface GuardedFetchOptions {
   provider?: string;
   /** Names the URL in refusals, e.g. `image_url`. */
   label?: string;
-  /** Only status and headers matter (webhooks): the body is not read and `body` is empty. */
+  /** Only status and headers matter (webhooks): the body is not read (nor `maxBytes` used) and `body` is empty. */
   discardBody?: boolean;
 }
 
