@@ -11,6 +11,7 @@ import { healthRouter } from './health/health.index.js';
 import { mediaRouter } from './media/media.index.js';
 import { adminJobsRouter } from './admin-jobs/admin-jobs.index.js';
 import { jobStreamRouter } from './jobs/stream.index.js';
+import { creditsRouter } from './credits/credits.index.js';
 
 /** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
 export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
@@ -56,9 +57,11 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.route('/', mediaRouter);
   app.route('/', adminJobsRouter);
   app.route('/', jobStreamRouter);
+  app.route('/', creditsRouter);
   for (const pipeline of deps.pipelines) if (pipeline.router) app.route('/', pipeline.router);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'AdminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'SupabaseToken', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Supabase access token (`npm run token` in development)' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

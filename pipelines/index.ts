@@ -1,4 +1,5 @@
 import { closeupPipeline } from './closeup.js';
+import { generationPipeline } from './generation.js';
 import type { PipelineDefinition } from './types.js';
 
 /**
@@ -6,4 +7,4 @@ import type { PipelineDefinition } from './types.js';
  * exported by workflows/index.ts, bundled once), the API mounts their routes, and the admin
  * endpoints and event streams serve their jobs. A new pipeline is one entry here.
  */
-export const PIPELINES: readonly PipelineDefinition[] = [closeupPipeline];
+export const PIPELINES: readonly PipelineDefinition[] = [closeupPipeline, generationPipeline];

@@ -1,3 +1,4 @@
 export { selfTestWorkflow } from './self-test.js';
 export { closeupSubmissionWorkflow } from './closeup/submission.js';
 export { closeupDeliveryWorkflow } from './closeup/delivery.js';
+export { generationWorkflow } from './generation/generation.js';

@@ -12,3 +12,14 @@ export const searchAttributes = {
   stage: defineSearchAttributeKey('ReelflowStage', SearchAttributeType.KEYWORD),
   pipeline: defineSearchAttributeKey('ReelflowPipeline', SearchAttributeType.KEYWORD),
 } as const;
+
+/** The attributes a job's workflow starts with, so the Web UI finds it before its first activity. */
+export function jobSearchAttributes(start: { pipeline: string; job: { id: number; key: string }; status: string; stage?: string }) {
+  return [
+    { key: searchAttributes.jobId, value: start.job.id },
+    { key: searchAttributes.jobKey, value: start.job.key },
+    { key: searchAttributes.pipeline, value: start.pipeline },
+    { key: searchAttributes.status, value: start.status },
+    ...(start.stage ? [{ key: searchAttributes.stage, value: start.stage }] : []),
+  ];
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, writeFile, access, copyFile } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -11,27 +11,10 @@ import { PORTRAIT_HEIGHT, PORTRAIT_WIDTH } from '../../lib/media/image-intake.js
 import { GROQ_FAKE_KEY, GROQ_FAKE_MODEL, groqFailures, startGroqFake, type GroqFake } from '../../test/fakes/groq.js';
 import { exifRotatedJpeg, flatImage, pdfDocument, texturedJpeg } from '../../test/support/images.js';
 import type { Storage } from '../../providers/ports.js';
+import { folderStorage } from '../../test/support/folder-storage.js';
 import { createGroqPhotoValidator } from '../../providers/photo-validation/groq-validator.js';
 import { createLocalPhotoValidator } from '../../providers/photo-validation/local-validator.js';
 import { createPhotoActivities, UNPARSEABLE_ANSWER_MAX_ATTEMPTS, type PhotoValidationResult } from './photo.activities.js';
-
-/** Objects as files under a temp folder: a real Storage, small enough to live in this test. */
-function folderStorage(root: string): Storage {
-  const at = (key: string) => join(root, key);
-  const put = async (key: string, write: (path: string) => Promise<void>) => {
-    await mkdir(dirname(at(key)), { recursive: true });
-    await write(at(key));
-  };
-  return {
-    backend: 'local',
-    putFile: (key, path) => put(key, (target) => copyFile(path, target)),
-    putBuffer: (key, data) => put(key, (target) => writeFile(target, data)),
-    getToFile: (key, path) => copyFile(at(key), path),
-    getBuffer: (key) => readFile(at(key)),
-    exists: (key) => access(at(key)).then(() => true, () => false),
-    signedUrl: async (key) => `file://${at(key)}`,
-  };
-}
 
 let root: string;
 let storage: Storage;

@@ -4,6 +4,7 @@ import { storageKey } from '../../providers/storage/keys.js';
 import type { Queryable, Tx } from '../../db/client.js';
 import { generateTrackingToken, hashTrackingToken } from '../../lib/secrets.js';
 import { searchAttributes } from '../../lib/temporal.js';
+import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import type { IntakePhoto } from '../../lib/media/image-intake.js';
 import {
   PIPELINE,
@@ -108,13 +109,12 @@ export function closeupStartOptions(input: CloseupInput, taskQueue: string) {
     workflowIdConflictPolicy: 'FAIL',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     args: [input] as [CloseupInput],
-    typedSearchAttributes: [
-      { key: searchAttributes.jobId, value: input.job.id },
-      { key: searchAttributes.jobKey, value: input.job.key },
-      { key: searchAttributes.pipeline, value: PIPELINE },
-      { key: searchAttributes.status, value: input.needsOtp ? 'awaiting_otp' : 'queued' },
-      { key: searchAttributes.stage, value: input.needsOtp ? 'otp' : 'queued' },
-    ],
+    typedSearchAttributes: jobSearchAttributes({
+      pipeline: PIPELINE,
+      job: input.job,
+      status: input.needsOtp ? 'awaiting_otp' : 'queued',
+      stage: input.needsOtp ? 'otp' : 'queued',
+    }),
   } satisfies WorkflowStartOptions<typeof closeupSubmissionWorkflow>;
 }
 

@@ -110,7 +110,7 @@ export async function cancelJob(deps: AppDeps, job: JobRow): Promise<JobChange> 
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
   }
-  await deps.store.markCancelled(job.id, ENGINE_ERROR_CODES.cancelled);
+  await deps.store.markCancelled(job.id, ENGINE_ERROR_CODES.cancelled, { unlessStatus: pipelineOf(deps, job).terminalStatuses });
   const after = await findJob(deps.sql, job.id);
   return { jobId: job.id, oldStatus: job.status, newStatus: after?.status ?? FAILED, retryCount: after?.retryCount ?? job.retryCount };
 }

@@ -4,6 +4,7 @@ import { createJobStore } from '../../db/jobs/store.js';
 import type { Config } from '../../lib/config.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { createJobEventHub } from '../jobs/event-hub.js';
+import { userTokenVerifier } from './require-user.js';
 import type { AppDeps } from './types.js';
 
 /**
@@ -12,13 +13,14 @@ import type { AppDeps } from './types.js';
  */
 export function createAppDeps(
   config: Config,
-  core: Pick<AppDeps, 'logger' | 'sql' | 'temporal'> & Partial<Pick<AppDeps, 'storage' | 'photoValidator' | 'pipelines'>>,
+  core: Pick<AppDeps, 'logger' | 'sql' | 'temporal'> & Partial<Pick<AppDeps, 'storage' | 'photoValidator' | 'pipelines' | 'verifyUser'>>,
 ): AppDeps {
   return {
     config,
     storage: createStorage(config),
     photoValidator: createPhotoValidator(config),
     pipelines: PIPELINES,
+    verifyUser: userTokenVerifier(config),
     ...core,
     store: createJobStore(core.sql),
     hub: createJobEventHub(core.sql, core.logger),

@@ -18,12 +18,12 @@ export function userTokenVerifier(config: Pick<Config, 'SUPABASE_URL' | 'SUPABAS
  * `c.var.user`. 401 in the error shape saying what is wrong (details.problem: missing, expired,
  * bad_signature, wrong_audience, …); 503 when the project's keys cannot be fetched.
  */
-export function requireUser(verify: (token: string | undefined) => Promise<SignedInUser>) {
-  return createMiddleware<AppEnv & { Variables: { user: SignedInUser } }>(async (c, next) => {
+export function requireUser(verify?: (token: string | undefined) => Promise<SignedInUser>) {
+  return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     try {
-      c.set('user', await verify(token));
+      c.set('user', await (verify ?? c.var.deps.verifyUser)(token));
     } catch (error) {
       if (error instanceof TokenError) {
         c.header('WWW-Authenticate', `Bearer error="invalid_token"`);

@@ -7,6 +7,7 @@ import type { PhotoValidator, Storage } from '../../providers/ports.js';
 import type { JobStore } from '../../db/jobs/store.js';
 import type { PipelineDefinition } from '../../pipelines/types.js';
 import type { JobEventHub } from '../jobs/event-hub.js';
+import type { SignedInUser } from '../../lib/auth/supabase-token.js';
 
 /** What the API's handlers are given; built once by api/main.ts (or a test). */
 export interface AppDeps {
@@ -20,6 +21,8 @@ export interface AppDeps {
   store: JobStore;
   /** This process's one LISTEN on job events, fanned out by job id. */
   hub: JobEventHub;
+  /** Checks a signed-in user's access token (api/lib/require-user.ts); one JWKS cache per process. */
+  verifyUser: (token: string | undefined) => Promise<SignedInUser>;
   /** Every pipeline the app serves (pipelines/index.ts; tests add throwaway ones). */
   pipelines: readonly PipelineDefinition[];
 }
@@ -29,6 +32,8 @@ export interface AppEnv {
     deps: AppDeps;
     requestId: string;
     logger: Logger;
+    /** The signed-in user: set by requireUser on the routes that use it, absent elsewhere. */
+    user: SignedInUser;
   };
 }
 

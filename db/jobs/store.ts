@@ -244,16 +244,27 @@ export function createJobStore(sql: Sql) {
       return updated!.retry_count;
     },
 
-    /** The admin cancelled the job and no workflow recorded it (none running, or none answered in time). */
-    async markCancelled(jobId: number, code: string): Promise<boolean> {
+    /**
+     * The job was cancelled and no workflow recorded it (none running, or none answered in time):
+     * it ends in `status` (default `failed`) with `code`, unless it already ended (failed or one of
+     * `unlessStatus`). `onCancelled` runs in the same transaction when it did (e.g. a refund).
+     */
+    async markCancelled(
+      jobId: number,
+      code: string,
+      options: { status?: string; message?: string; unlessStatus?: readonly string[]; onCancelled?: (tx: Tx) => Promise<unknown> } = {},
+    ): Promise<boolean> {
+      const status = options.status ?? 'failed';
+      const ended = ['failed', ...(options.unlessStatus ?? [])];
       return sql.begin(async (tx) => {
         const [job] = await tx<{ stage: string | null }[]>`
-          update jobs set status = 'failed', failed_stage = coalesce(stage, status), error_code = coalesce(error_code, ${code}),
-                 error_message = coalesce(error_message, 'cancelled by an admin'), holds_slot = false, updated_at = now()
-          where id = ${jobId} and status <> 'failed'
+          update jobs set status = ${status}, failed_stage = coalesce(stage, status), error_code = coalesce(error_code, ${code}),
+                 error_message = coalesce(error_message, ${options.message ?? 'cancelled by an admin'}), holds_slot = false, updated_at = now()
+          where id = ${jobId} and status <> all(${tx.array(ended)})
           returning stage`;
         if (!job) return false;
-        await appendEvent(tx, jobId, { kind: 'status', status: 'failed', stage: job.stage, detail: { code } });
+        await appendEvent(tx, jobId, { kind: 'status', status, stage: job.stage, detail: { code } });
+        await options.onCancelled?.(tx);
         return true;
       });
     },

@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
 import { createAppDeps } from '../../api/lib/deps.js';
@@ -10,9 +9,8 @@ import type { Providers } from '../../providers/index.js';
 import type { Sql } from '../../db/client.js';
 import type { Config } from '../../lib/config.js';
 import { phoneIndex } from '../../lib/phone-crypto.js';
-import { createWorker } from '../../worker/create-worker.js';
 import type { JobStatus } from '../../workflows/closeup/contract.js';
-import { installQuietRuntime, temporalClient, testActivities, testConfig, testSql, uniqueTaskQueue } from './harness.js';
+import { restartableWorker, temporalClient, testActivities, testConfig, testSql, uniqueTaskQueue } from './harness.js';
 import { createOtpInbox } from './otp-inbox.js';
 import { texturedJpeg } from './images.js';
 import { instantLipsync } from './instant-lipsync.js';
@@ -65,21 +63,9 @@ export async function startCloseupStack(
   const deps = createAppDeps(config, { logger: pino({ level: 'silent' }), sql, temporal, storage: providers.storage, photoValidator: providers.photoValidator });
   const app = createApp(deps);
 
-  let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
-  async function startWorker() {
-    installQuietRuntime();
-    const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const instance = await createWorker({ config, connection, activities });
-    worker = { instance, connection, running: instance.run() };
-  }
-  async function stopWorker() {
-    if (!worker) return;
-    const current = worker;
-    worker = undefined;
-    current.instance.shutdown();
-    await current.running;
-    await current.connection.close();
-  }
+  const worker = restartableWorker(config, activities);
+  const startWorker = worker.start;
+  const stopWorker = worker.stop;
   if (options.worker !== false) await startWorker();
 
   const photo = await texturedJpeg(900, 1200);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createSql, type Sql } from '../../db/client.js';
 import { createWorker } from '../../worker/create-worker.js';
@@ -65,4 +65,25 @@ export async function withWorker<T>(
   } finally {
     await connection.close();
   }
+}
+
+/** A real worker a test can stop and start again (a crash, a deploy): `start()` once more after `stop()`. */
+export function restartableWorker(config: Config, activities: Activities) {
+  let running: { instance: Worker; done: Promise<void>; connection: NativeConnection } | undefined;
+  return {
+    async start(): Promise<void> {
+      installQuietRuntime();
+      const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      const instance = await createWorker({ config, connection, activities });
+      running = { instance, connection, done: instance.run() };
+    },
+    async stop(): Promise<void> {
+      if (!running) return;
+      const current = running;
+      running = undefined;
+      current.instance.shutdown();
+      await current.done;
+      await current.connection.close();
+    },
+  };
 }

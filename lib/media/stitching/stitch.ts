@@ -1,6 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ffmpeg, probe, runFfmpeg, type MediaProbe } from '../ffmpeg.js';
+import { extractThumbnail } from '../thumbnail.js';
 import { ProviderError } from '../../../providers/provider-error.js';
 import {
   AUDIO_BITS_PER_SECOND,
@@ -149,12 +150,7 @@ async function thumbnail(options: StitchOptions, probes: readonly MediaProbe[]):
   const before = probes.slice(0, options.referenceIndex).reduce((sum, media) => sum + clipSeconds(media), 0);
   const reference = probes[options.referenceIndex];
   const at = before + (reference ? Math.min(THUMBNAIL_OFFSET_SECONDS, clipSeconds(reference) / 2) : 0);
-  const command = ffmpeg()
-    .input(options.outputPath)
-    .inputOptions(['-ss', at.toFixed(3)])
-    .outputOptions(['-frames:v', '1', '-q:v', '3'])
-    .output(options.thumbnailPath);
-  await runFfmpeg(command, { signal: options.signal });
+  await extractThumbnail(options.outputPath, options.thumbnailPath, at, options.signal);
   options.onProgress?.({ phase: 'thumbnail', fraction: 1 });
 }
 

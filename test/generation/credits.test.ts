@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startGenerationStack, type GenerationStack } from '../support/generation-stack.js';
+
+let stack: GenerationStack;
+
+before(async () => {
+  stack = await startGenerationStack();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+const jobsOf = async (userId: string) => (await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs where owner = ${userId}`)[0]!.n;
+
+describe('DUST credits', () => {
+  it('refunds a job whose prediction failed, and shows the provider’s reason', async () => {
+    const user = await stack.as();
+    const accepted = await user.generate({ prompt: 'a storm at sea [fail]' });
+    assert.equal(accepted.status, 202);
+    assert.equal(await user.balance(), 90);
+    const jobId = String(accepted.body.job_id);
+    const failed = await user.waitFor(jobId, ['failed', 'completed']);
+    assert.equal(failed.status, 'failed');
+    const result = await user.get(`/videos/jobs/${jobId}/result`);
+    assert.deepEqual(result.body, { success: false, job_id: jobId, status: 'failed', error: result.body.error });
+    assert.match(String(result.body.error), /^Video generation failed: .*Model timeout/);
+    assert.equal(await user.balance(), 100);
+    const { body } = await user.get<{ ledger: { kind: string; amount: number; job_id: string | null }[] }>('/credits');
+    assert.deepEqual(
+      body.ledger.map((entry) => [entry.kind, entry.amount, entry.job_id]),
+      [
+        ['refund', 10, jobId],
+        ['debit', -10, jobId],
+        ['starting_balance', 100, null],
+      ],
+    );
+  });
+
+  it('refunds a cancelled job once, however often it is cancelled', async () => {
+    const user = await stack.as();
+    const accepted = await user.generate({ prompt: 'a long take [hold]' });
+    const jobId = String(accepted.body.job_id);
+    await user.waitFor(jobId, ['processing']);
+    const [first, second] = await Promise.all([user.delete(`/videos/jobs/${jobId}`), user.delete(`/videos/jobs/${jobId}`)]);
+    const statuses = [first.status, second.status].sort();
+    assert.ok(statuses[0] === 200, `one cancel succeeds: ${JSON.stringify([first.body, second.body])}`);
+    const ok = first.status === 200 ? first : second;
+    assert.deepEqual(ok.body, { success: true, job_id: jobId, status: 'cancelled', message: 'Video generation job cancelled successfully' });
+    assert.ok([200, 409].includes(statuses[1]!), `the other answers 200 or 409, got ${statuses[1]}`);
+    assert.equal((await user.get(`/videos/jobs/${jobId}/status`)).body.status, 'cancelled');
+    assert.equal(await user.balance(), 100);
+    assert.equal((await user.delete(`/videos/jobs/${jobId}`)).status, 409, 'a cancelled job cannot be cancelled again');
+    assert.equal(await user.balance(), 100);
+  });
+
+  it('answers 402 in the error shape and creates nothing when the balance is short', async () => {
+    const user = await stack.as();
+    await user.balance();
+    const grant = await stack.admin('POST', '/api/v1/admin/credits/grant', { user_id: user.userId, amount: -95, reason: 'test' });
+    assert.equal(grant.status, 200, JSON.stringify(grant.body));
+    assert.equal(grant.body.balance, 5);
+    const refused = await user.generate();
+    assert.equal(refused.status, 402);
+    assert.equal(refused.body.error, 'InsufficientCredits');
+    assert.equal(refused.body.statusCode, 402);
+    assert.equal(refused.body.balance, 5);
+    assert.equal(refused.body.required, 10);
+    assert.equal(await jobsOf(user.userId), 0);
+    assert.equal(await user.balance(), 5);
+  });
+
+  it('accepts exactly five of 20 simultaneous requests with 50 DUST', async () => {
+    const user = await stack.as();
+    await stack.admin('POST', '/api/v1/admin/credits/grant', { user_id: user.userId, amount: -50, reason: 'test' });
+    const replies = await Promise.all(Array.from({ length: 20 }, () => user.generate({ prompt: 'burst [hold]' })));
+    const byStatus = replies.reduce<Record<number, number>>((counts, reply) => ({ ...counts, [reply.status]: (counts[reply.status] ?? 0) + 1 }), {});
+    assert.deepEqual(byStatus, { 202: 5, 402: 15 });
+    assert.equal(await user.balance(), 0);
+    assert.equal(await jobsOf(user.userId), 5);
+    for (const reply of replies.filter((r) => r.status === 202)) await user.delete(`/videos/jobs/${String(reply.body.job_id)}`);
+    assert.equal(await user.balance(), 50);
+  });
+
+  it('applies an admin grant with an Idempotency-Key once', async () => {
+    const user = await stack.as();
+    const send = () =>
+      stack.app.request('/api/v1/admin/credits/grant', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.config.ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': `grant-${user.userId}` },
+        body: JSON.stringify({ user_id: user.userId, amount: 25, reason: 'promo' }),
+      });
+    const replies = await Promise.all([send(), send(), send()]);
+    assert.deepEqual(replies.map((reply) => reply.status), [200, 200, 200]);
+    assert.equal(await user.balance(), 125);
+    const unauthorised = await user.send('POST', '/api/v1/admin/credits/grant', { user_id: user.userId, amount: 1000 });
+    assert.equal(unauthorised.status, 401);
+  });
+});
