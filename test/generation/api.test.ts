@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { serveWithSockets, sseEvents } from '../support/job-streams.js';
 import { startGenerationStack, type GenerationClient, type GenerationStack } from '../support/generation-stack.js';
 
 let stack: GenerationStack;
@@ -24,7 +25,7 @@ after(async () => {
 });
 
 describe('signed-in users only', () => {
-  it('answers 401 in the error shape without a token, with a bad one, and for an expired one', async () => {
+  it('answers 401 in the error shape without a token, with a malformed one and with a forged signature', async () => {
     for (const authorization of [undefined, 'Bearer not-a-jwt', `Bearer ${owner.token.slice(0, -4)}AAAA`]) {
       const reply = await stack.app.request('/videos', { headers: authorization ? { authorization } : {} });
       assert.equal(reply.status, 401);
@@ -137,6 +138,28 @@ describe('status, result, active', () => {
     assert.ok(Number(stats.body.jobs_processed) >= 1);
     assert.equal(typeof stats.body.average_processing_time_seconds, 'number');
     assert.ok(!Number.isNaN(Date.parse(String(stats.body.last_job_completed_at))));
+  });
+});
+
+describe('live status', () => {
+  it('streams the owner’s job as server-sent events until it ends', async () => {
+    const served = await serveWithSockets(stack.app);
+    try {
+      const user = await stack.as();
+      const accepted = await user.generate({ prompt: 'watched live' });
+      const id = String(accepted.body.job_id);
+      const events = await sseEvents(`${served.url}/videos/jobs/${id}/events`, { authorization: `Bearer ${user.token}` });
+      const statuses = events.filter((event) => event.kind === 'status').map((event) => event.status);
+      assert.deepEqual([...new Set(statuses)], ['queued', 'starting', 'processing', 'completed']);
+      const progress = events.filter((event) => event.kind === 'progress').map((event) => Number(event.progress));
+      assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress never goes back');
+      // The engine's own stream route reads it with the same token.
+      const engine = await sseEvents(`${served.url}/api/v1/jobs/${id}/events`, { authorization: `Bearer ${user.token}` });
+      assert.equal(engine.at(-1)?.status, 'completed');
+      assert.equal((await fetch(`${served.url}/api/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${stranger.token}` } })).status, 404);
+    } finally {
+      await served.close();
+    }
   });
 });
 
