@@ -2,17 +2,19 @@ import type { Sql } from '../db/client.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { createVideoDelivery } from './delivery/index.js';
+import { createVideoGenerator } from './generation/index.js';
 import { createHttpLipsyncGenerator } from './lipsync/http.js';
 import { createLocalLipsyncGenerator } from './lipsync/local.js';
 import { createOtpSender } from './otp-sender/index.js';
 import { createPhotoValidator } from './photo-validation/create-photo-validator.js';
-import type { LipsyncGenerator, OtpSender, PhotoValidator, Storage, VideoDelivery } from './ports.js';
+import type { LipsyncGenerator, OtpSender, PhotoValidator, Storage, VideoDelivery, VideoGenerator } from './ports.js';
 import { createStorage } from './storage/create-storage.js';
 
 export interface Providers {
   storage: Storage;
   photoValidator: PhotoValidator;
   lipsync: LipsyncGenerator;
+  videoGenerator: VideoGenerator;
   otpSender: OtpSender;
   delivery: VideoDelivery;
 }
@@ -23,6 +25,7 @@ export function createProviders(config: Config, deps: { sql: Sql; logger: Logger
     storage: createStorage(config),
     photoValidator: createPhotoValidator(config),
     lipsync: config.LIPSYNC_PROVIDER === 'http' ? createHttpLipsyncGenerator(config) : createLocalLipsyncGenerator(config),
+    videoGenerator: createVideoGenerator(config),
     otpSender: createOtpSender(config, deps.logger),
     delivery: createVideoDelivery(config, deps),
   };
@@ -34,6 +37,7 @@ export function describeProviders(providers: Providers): Record<string, string> 
     storage: providers.storage.backend,
     photoValidator: providers.photoValidator.name,
     lipsync: providers.lipsync.name,
+    videoGenerator: providers.videoGenerator.name,
     otpSender: providers.otpSender.name,
     delivery: providers.delivery.name,
   };
