@@ -27,7 +27,7 @@ const acceptHeaders = z.object({
 const acceptResponses = {
   202: { description: 'Accepted: poll the status', content: { 'application/json': { schema: JobAcceptedSchema } } },
   200: { description: 'With `Prefer: wait=N`, the job completed in time: the result', content: { 'application/json': { schema: JobResultSchema } } },
-  ...errorResponses(400, 401, 402, 403, 409, 422),
+  ...errorResponses(400, 401, 402, 403, 409, 422, 503),
 };
 const acceptDescription = 'Debits the kind’s DUST price on acceptance (refunded if the job fails or is cancelled); 402 when the balance is short.';
 

@@ -99,7 +99,11 @@ export async function acceptGeneration(deps: AppDeps, user: SignedInUser, reques
       }
       throw error;
     }
-    const handle = await deps.temporal.workflow.start(generationWorkflow, startOptions(input, workflowId, deps.config.TEMPORAL_TASK_QUEUE));
+    const handle = await deps.temporal.workflow.start(generationWorkflow, startOptions(input, workflowId, deps.config.TEMPORAL_TASK_QUEUE)).catch((error: unknown) => {
+      // The transaction rolls back with this: nothing is charged, nothing is left behind.
+      deps.logger.error({ err: error, jobId: job.id }, 'generation workflow not started');
+      throw new ApiError(503, 'ServiceUnavailable', 'Jobs cannot be started right now; nothing was charged. Please retry shortly.');
+    });
     await createGenerationJob(deps.store, tx, { input, workflowId, originRunId: handle.firstExecutionRunId, costDust: cost, idempotencyKey: key ?? null, requestDigest: digest });
     return { jobKey: job.key, replayed: false };
   });

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+import { createApp } from '../../api/app.js';
+import { createAppDeps } from '../../api/lib/deps.js';
 import { startGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 
 let stack: GenerationStack;
@@ -80,6 +84,22 @@ describe('DUST credits', () => {
     assert.equal(await jobsOf(user.userId), 5);
     for (const reply of replies.filter((r) => r.status === 202)) await user.delete(`/videos/jobs/${String(reply.body.job_id)}`);
     assert.equal(await user.balance(), 50);
+  });
+
+  it('answers 503 and charges nothing when Temporal cannot be reached', async () => {
+    const user = await stack.as();
+    await user.balance();
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
+    const app = createApp(createAppDeps(stack.config, { logger: pino({ level: 'silent' }), sql: stack.sql, temporal: unreachable, storage: stack.providers.storage }));
+    const reply = await app.request('/videos/generate', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'nobody home' }),
+    });
+    assert.equal(reply.status, 503);
+    assert.equal(((await reply.json()) as { error: string }).error, 'ServiceUnavailable');
+    assert.equal(await user.balance(), 100);
+    assert.equal(await jobsOf(user.userId), 0);
   });
 
   it('applies an admin grant with an Idempotency-Key once', async () => {
