@@ -6,7 +6,7 @@ import { userVideo } from '../../lib/generation/video-view.js';
 import { deliverWebhook } from '../../lib/webhooks/standard-webhooks.js';
 import type { Storage } from '../../providers/ports.js';
 import { toActivityFailure } from '../../providers/provider-error.js';
-import type { WebhookEvent } from '../../workflows/generation/contract.js';
+import { failureText, type WebhookEvent } from '../../workflows/generation/contract.js';
 import { Context } from '@temporalio/activity';
 
 export interface WebhookDeps {
@@ -35,7 +35,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
         generation_type: job.spec.type,
         created_at: job.createdAt.toISOString(),
         updated_at: job.updatedAt.toISOString(),
-        ...(job.status === 'failed' ? { error: `Video generation failed: ${job.errorMessage ?? 'no reason recorded'}` } : {}),
+        ...(job.status === 'failed' || job.status === 'cancelled' ? { error: failureText(job.status, job.errorMessage) } : {}),
         ...(video ? { video: await userVideo(video, deps.storage) } : {}),
       };
       const payload = { type: `generation.${input.event === 'start' ? 'started' : 'completed'}`, timestamp: new Date().toISOString(), data };

@@ -3,7 +3,7 @@ import { videoOfJob } from '../../db/generation/videos.js';
 import type { SignedInUser } from '../../lib/auth/supabase-token.js';
 import { userVideo } from '../../lib/generation/video-view.js';
 import { FAILED } from '../../workflows/engine/contract.js';
-import { TERMINAL_STATUSES, type GenerationType, type JobStatus } from '../../workflows/generation/contract.js';
+import { TERMINAL_STATUSES, failureText, type GenerationType, type JobStatus } from '../../workflows/generation/contract.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppDeps } from '../lib/types.js';
 
@@ -51,8 +51,7 @@ export function overallProgress(job: Pick<GenerationJob, 'status' | 'stage' | 'p
   return Math.round((span[0] + (span[1] - span[0]) * job.progress) * 1000) / 1000;
 }
 
-const errorOf = (job: GenerationJob) =>
-  job.status === 'cancelled' ? 'Video generation was cancelled' : `Video generation failed: ${job.errorMessage ?? 'no reason recorded'}`;
+const errorOf = (job: GenerationJob) => failureText(job.status, job.errorMessage);
 
 /** The seed's "Check Job Status" body. */
 export async function statusBody(deps: AppDeps, job: GenerationJob) {

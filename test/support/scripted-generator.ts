@@ -4,7 +4,7 @@ import { ProviderError } from '../../providers/provider-error.js';
 
 /**
  * The configured generator, steered by the prompt so one stack can show every outcome: a prompt
- * containing `[fail]` fails as a provider's failed prediction would ("Model timeout"), `[hold]`
+ * containing `[fail]` fails as a provider's failed prediction does (the http adapter's words), `[hold]`
  * runs (heartbeating) until the job is cancelled; any other prompt is generated for real.
  */
 export function scriptedGenerator(real: VideoGenerator): VideoGenerator {
@@ -12,7 +12,7 @@ export function scriptedGenerator(real: VideoGenerator): VideoGenerator {
     name: real.name,
     async generate(request, progress) {
       if (request.spec.prompt.includes('[fail]')) {
-        throw new ProviderError('GENERATION_PREDICTION_FAILED', 'Model timeout', { retryable: false });
+        throw new ProviderError('GENERATION_PREDICTION_FAILED', 'Video generation failed: Model timeout', { retryable: false });
       }
       if (request.spec.prompt.includes('[hold]')) {
         progress.report(0.3);

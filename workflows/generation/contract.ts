@@ -75,3 +75,13 @@ export interface GenerationInput {
 }
 
 export const generationWorkflowId = (jobKey: string) => `generation-${jobKey}`;
+
+const FAILED_PREFIX = 'Video generation failed';
+
+/** The seed's `error` text for a job that did not complete: "Video generation failed: <reason>". */
+export function failureText(status: string, errorMessage: string | null): string {
+  if (status === 'cancelled') return 'Video generation was cancelled';
+  const reason = errorMessage ?? 'no reason recorded';
+  // The predictions client already words it so.
+  return reason.startsWith(FAILED_PREFIX) ? reason : `${FAILED_PREFIX}: ${reason}`;
+}
