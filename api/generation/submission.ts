@@ -34,6 +34,9 @@ async function assertFetchable(deps: AppDeps, field: string, url: string): Promi
   if (!checked.ok) throw new ApiError(400, 'ValidationError', checked.reason, [{ field, message: checked.reason }]);
 }
 
+/** The advisory lock a request holds on its Idempotency-Key until its transaction ends. */
+export const idempotencyLock = (accountId: string, key: string) => `generation-idempotency:${accountId}:${key}`;
+
 /** The request's identity for Idempotency-Key: the same key must come with the same request. */
 function digestOf(request: GenerationRequest): string {
   return createHash('sha256').update(JSON.stringify({ spec: request.spec, webhook: request.webhook })).digest('hex');
@@ -78,7 +81,7 @@ export async function acceptGeneration(deps: AppDeps, user: SignedInUser, reques
   return deps.sql.begin(async (tx): Promise<Accepted> => {
     const key = request.idempotencyKey;
     if (key !== undefined) {
-      const [held] = await tx<{ held: boolean }[]>`select pg_try_advisory_xact_lock(hashtextextended(${`generation-idempotency:${user.id}:${key}`}, 0)) as held`;
+      const [held] = await tx<{ held: boolean }[]>`select pg_try_advisory_xact_lock(hashtextextended(${idempotencyLock(user.id, key)}, 0)) as held`;
       if (!held?.held) throw new ApiError(409, 'Conflict', 'A request with this Idempotency-Key is still in progress; retry it in a moment.');
     }
     await ensureAccount(tx, { id: user.id, email: user.email }, deps.config.DUST_STARTING_BALANCE);

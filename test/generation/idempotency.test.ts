@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { idempotencyLock } from '../../api/generation/submission.js';
 import { startGenerationStack, type GenerationStack } from '../support/generation-stack.js';
 
 let stack: GenerationStack;
@@ -31,6 +32,19 @@ describe('Idempotency-Key', () => {
     assert.equal(other.status, 422);
     assert.equal(other.body.error, 'IdempotencyKeyReused');
     await user.delete(`/videos/jobs/${String(again.body.job_id)}`);
+  });
+
+  it('answers 409 while a request with the same key is still in flight', async () => {
+    const user = await stack.as();
+    const key = randomUUID();
+    // Another request's transaction holding the key, as acceptance holds it until it commits.
+    await stack.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtextextended(${idempotencyLock(user.userId, key)}, 0))`;
+      const reply = await user.generate({ prompt: 'patience' }, { 'idempotency-key': key });
+      assert.equal(reply.status, 409);
+      assert.match(String(reply.body.message), /still in progress/);
+    });
+    assert.equal(await user.balance(), 100);
   });
 
   it('frees the key of a job that failed', async () => {
