@@ -58,6 +58,18 @@ describe('DUST credits', () => {
     assert.equal(await user.balance(), 100);
   });
 
+  it('refunds a job an admin cancels through the engine’s endpoint, which shows it cancelled', async () => {
+    const user = await stack.as();
+    const accepted = await user.generate({ prompt: 'admin stops this [hold]' });
+    const jobId = String(accepted.body.job_id);
+    await user.waitFor(jobId, ['processing']);
+    const cancelled = await stack.admin('POST', `/api/v1/admin/jobs/${jobId}/cancel`);
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.new_status, 'cancelled');
+    assert.equal((await user.get(`/videos/jobs/${jobId}/status`)).body.status, 'cancelled');
+    assert.equal(await user.balance(), 100);
+  });
+
   it('answers 402 in the error shape and creates nothing when the balance is short', async () => {
     const user = await stack.as();
     await user.balance();
