@@ -78,3 +78,13 @@ export async function startWorkerProcess(name: string, env: NodeJS.ProcessEnv): 
   await worker.waitForLine((line) => line.msg === 'worker started', 'it polls its task queue');
   return worker;
 }
+
+/** Runs `body`; when it throws, first prints the tail of each worker's output (a crash test's failure is read there). */
+export async function printOutputOnFailure<T>(workers: readonly WorkerProcess[], body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    for (const worker of workers) process.stderr.write(`--- worker ${worker.name} (pid ${worker.pid}) output ---\n${worker.output().split('\n').slice(-150).join('\n')}\n`);
+    throw error;
+  }
+}
