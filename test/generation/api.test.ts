@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { serveWithSockets, sseEvents } from '../support/job-streams.js';
+import { sseEvents } from '../support/job-streams.js';
 import { startGenerationStack, type GenerationClient, type GenerationStack } from '../support/generation-stack.js';
 
 let stack: GenerationStack;
@@ -27,7 +27,7 @@ after(async () => {
 describe('signed-in users only', () => {
   it('answers 401 in the error shape without a token, with a malformed one and with a forged signature', async () => {
     for (const authorization of [undefined, 'Bearer not-a-jwt', `Bearer ${owner.token.slice(0, -4)}AAAA`]) {
-      const reply = await stack.app.request('/videos', { headers: authorization ? { authorization } : {} });
+      const reply = await fetch(`${stack.url}/videos`, { headers: authorization ? { authorization } : {} });
       assert.equal(reply.status, 401);
       const body = (await reply.json()) as Record<string, unknown>;
       assert.equal(body.error, 'Unauthorized');
@@ -143,23 +143,18 @@ describe('status, result, active', () => {
 
 describe('live status', () => {
   it('streams the owner’s job as server-sent events until it ends', async () => {
-    const served = await serveWithSockets(stack.app);
-    try {
-      const user = await stack.as();
-      const accepted = await user.generate({ prompt: 'watched live' });
-      const id = String(accepted.body.job_id);
-      const events = await sseEvents(`${served.url}/videos/jobs/${id}/events`, { authorization: `Bearer ${user.token}` });
-      const statuses = events.filter((event) => event.kind === 'status').map((event) => event.status);
-      assert.deepEqual([...new Set(statuses)], ['queued', 'starting', 'processing', 'completed']);
-      const progress = events.filter((event) => event.kind === 'progress').map((event) => Number(event.progress));
-      assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress never goes back');
-      // The engine's own stream route reads it with the same token.
-      const engine = await sseEvents(`${served.url}/api/v1/jobs/${id}/events`, { authorization: `Bearer ${user.token}` });
-      assert.equal(engine.at(-1)?.status, 'completed');
-      assert.equal((await fetch(`${served.url}/api/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${stranger.token}` } })).status, 404);
-    } finally {
-      await served.close();
-    }
+    const user = await stack.as();
+    const accepted = await user.generate({ prompt: 'watched live' });
+    const id = String(accepted.body.job_id);
+    const events = await sseEvents(`${stack.url}/videos/jobs/${id}/events`, { authorization: `Bearer ${user.token}` });
+    const statuses = events.filter((event) => event.kind === 'status').map((event) => event.status);
+    assert.deepEqual([...new Set(statuses)], ['queued', 'starting', 'processing', 'completed']);
+    const progress = events.filter((event) => event.kind === 'progress').map((event) => Number(event.progress));
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress never goes back');
+    // The engine's own stream route reads it with the same token.
+    const engine = await sseEvents(`${stack.url}/api/v1/jobs/${id}/events`, { authorization: `Bearer ${user.token}` });
+    assert.equal(engine.at(-1)?.status, 'completed');
+    assert.equal((await fetch(`${stack.url}/api/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${stranger.token}` } })).status, 404);
   });
 });
 
@@ -176,11 +171,11 @@ describe('the video list', () => {
     assert.equal((await owner.get<{ videos: unknown[] }>('/videos?favorites_only=true')).body.videos.length, 1);
     const detail = await owner.get<{ video: { url: string } }>(`/videos/${videoId}`);
     const mediaPath = new URL(detail.body.video.url);
-    assert.equal((await stack.app.request(mediaPath.pathname + mediaPath.search)).status, 200);
+    assert.equal((await fetch(`${stack.url}${mediaPath.pathname}${mediaPath.search}`)).status, 200);
 
     const deleted = await owner.delete(`/videos/${videoId}`);
     assert.deepEqual(deleted.body, { deleted_from_storage: true });
-    assert.equal((await stack.app.request(mediaPath.pathname + mediaPath.search)).status, 404);
+    assert.equal((await fetch(`${stack.url}${mediaPath.pathname}${mediaPath.search}`)).status, 404);
     assert.equal((await owner.get(`/videos/${videoId}`)).status, 404);
     assert.equal((await owner.delete(`/videos/${videoId}`)).status, 404);
   });

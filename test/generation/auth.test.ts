@@ -23,7 +23,7 @@ after(async () => {
 });
 
 async function generateWith(token: string | undefined) {
-  const response = await stack.app.request('/videos/generate', {
+  const response = await fetch(`${stack.url}/videos/generate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ prompt: 'signed in', resolution: 'sd_480p' }),

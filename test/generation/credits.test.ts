@@ -117,7 +117,7 @@ describe('DUST credits', () => {
   it('applies an admin grant with an Idempotency-Key once', async () => {
     const user = await stack.as();
     const send = () =>
-      stack.app.request('/api/v1/admin/credits/grant', {
+      fetch(`${stack.url}/api/v1/admin/credits/grant`, {
         method: 'POST',
         headers: { authorization: `Bearer ${stack.config.ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': `grant-${user.userId}` },
         body: JSON.stringify({ user_id: user.userId, amount: 25, reason: 'promo' }),

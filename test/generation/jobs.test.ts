@@ -32,7 +32,7 @@ after(async () => {
 /** Downloads a URL the API handed out (a signed /media link) and probes the file. */
 async function probeUrl(url: string) {
   const path = new URL(url).pathname + new URL(url).search;
-  const response = await stack.app.request(path);
+  const response = await fetch(`${stack.url}${path}`);
   assert.equal(response.status, 200, `GET ${url}`);
   const file = join(scratch, `${Math.random().toString(36).slice(2)}.bin`);
   await writeFile(file, Buffer.from(await response.arrayBuffer()));

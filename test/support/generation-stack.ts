@@ -7,6 +7,7 @@ import type { Sql } from '../../db/client.js';
 import { signAccessToken } from '../../lib/auth/development-token.js';
 import type { Config } from '../../lib/config.js';
 import type { Providers } from '../../providers/index.js';
+import { serveWithSockets } from './job-streams.js';
 import { scriptedGenerator } from './scripted-generator.js';
 import { restartableWorker, temporalClient, testActivities, testConfig, testSql, uniqueTaskQueue } from './harness.js';
 
@@ -17,7 +18,7 @@ export interface Reply<T = Record<string, unknown>> {
 }
 
 /**
- * The generation product in one test process: the real Hono app, a real worker on its own task
+ * The generation product in one test process: the real Hono app served over loopback HTTP, a real worker on its own task
  * queue, real PostgreSQL, the configured (local: ffmpeg) providers — the generator steered by
  * prompt markers (scriptedGenerator). `as(user)` makes a client signed in with a development token.
  */
@@ -32,11 +33,13 @@ export async function startGenerationStack(options: { env?: Record<string, strin
   const temporal = await temporalClient(config);
   const deps = createAppDeps(config, { logger: pino({ level: 'silent' }), sql, temporal, storage: providers.storage, photoValidator: providers.photoValidator });
   const app = createApp(deps);
+  // Real HTTP on a loopback port, as clients reach the API.
+  const served = await serveWithSockets(app);
   const worker = restartableWorker(config, activities);
   if (options.worker !== false) await worker.start();
 
   async function call<T = Record<string, unknown>>(path: string, init: RequestInit = {}): Promise<Reply<T>> {
-    const response = await app.request(path, init);
+    const response = await fetch(`${served.url}${path}`, init);
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as T };
   }
@@ -77,12 +80,15 @@ export async function startGenerationStack(options: { env?: Record<string, strin
     sql,
     temporal,
     app,
+    /** The API's base URL (http://127.0.0.1:<port>). */
+    url: served.url,
     providers,
     worker,
     as,
     admin: (method: string, target: string, body?: unknown) =>
       call(target, { method, headers: { authorization: `Bearer ${config.ADMIN_TOKEN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
     async stop() {
+      await served.close();
       await worker.stop();
       await deps.hub.close();
       await temporal.connection.close();
