@@ -45,9 +45,9 @@ export function createLipsyncActivities(deps: LipsyncDeps) {
         await deps.storage.getToFile(input.portraitKey, portraitPath);
         const portraitUrl = await deps.storage.signedUrl(input.portraitKey);
         const outputPath = join(workDir, 'lipsync.mp4');
-        const { predictionId } = await deps.generator.generate(
-          { jobId: input.jobId, portraitPath, portraitUrl, answers: input.answers, outputPath },
-          progress,
+        // The output's download sends no heartbeats of its own; keepAlive repeats the generator's.
+        const { predictionId } = await progress.keepAlive(() =>
+          deps.generator.generate({ jobId: input.jobId, portraitPath, portraitUrl, answers: input.answers, outputPath }, progress),
         );
         const clip = await stat(outputPath).catch(() => undefined);
         if (!clip?.size) {

@@ -65,51 +65,55 @@ export function createGenerationMediaActivities(deps: GenerationMediaDeps) {
 
     /**
      * Generates the video with the configured generator, then keeps it and a JPEG thumbnail in
-     * storage (provider URLs expire). Progress goes to the job's `generate` stage. Heartbeats
-     * belong to the generator: they carry its prediction id, so a retried attempt resumes it.
+     * storage (provider URLs expire). Progress goes to the job's `generate` stage. Heartbeat
+     * details are the generator's (its prediction id: a retried attempt resumes it); keepAlive
+     * repeats them through the steps that send none.
      */
     async generateVideo(input: { jobId: number; spec: GenerationSpec; imageKey?: string; report?: ProgressTarget }): Promise<GeneratedClip> {
       const reporter = input.report && deps.store ? createProgressReporter(deps.store, input.report) : undefined;
       const progress = activityProgress((fraction) => reporter?.report(fraction * 0.9));
       const scratch = await createScratch(`generation-${input.jobId}`, deps.tempRoot);
       try {
-        const { width, height } = frameSize(input.spec.resolution, input.spec.aspectRatio);
-        const outputPath = join(scratch.path, 'generated.mp4');
-        let image: { imagePath: string; imageUrl: string } | undefined;
-        if (input.imageKey) {
-          image = { imagePath: join(scratch.path, 'source.jpg'), imageUrl: await deps.storage.signedUrl(input.imageKey) };
-          await deps.storage.getToFile(input.imageKey, image.imagePath);
-        }
-        const started = performance.now();
-        const { model, predictionId } = await deps.generator.generate({ jobId: input.jobId, spec: input.spec, width, height, outputPath, ...image }, progress);
-        const generationMs = Math.round(performance.now() - started);
+        // Downloading, probing and uploading send no heartbeats of their own.
+        return await progress.keepAlive(async () => {
+          const { width, height } = frameSize(input.spec.resolution, input.spec.aspectRatio);
+          const outputPath = join(scratch.path, 'generated.mp4');
+          let image: { imagePath: string; imageUrl: string } | undefined;
+          if (input.imageKey) {
+            image = { imagePath: join(scratch.path, 'source.jpg'), imageUrl: await deps.storage.signedUrl(input.imageKey) };
+            await deps.storage.getToFile(input.imageKey, image.imagePath);
+          }
+          const started = performance.now();
+          const { model, predictionId } = await deps.generator.generate({ jobId: input.jobId, spec: input.spec, width, height, outputPath, ...image }, progress);
+          const generationMs = Math.round(performance.now() - started);
 
-        const media = await probe(outputPath).catch((error: unknown) => {
-          throw new ProviderError('GENERATION_UNREADABLE_OUTPUT', `the ${deps.generator.name} generator's output is not a readable video: ${(error as Error).message}`, { retryable: true });
+          const media = await probe(outputPath).catch((error: unknown) => {
+            throw new ProviderError('GENERATION_UNREADABLE_OUTPUT', `the ${deps.generator.name} generator's output is not a readable video: ${(error as Error).message}`, { retryable: true });
+          });
+          if (!media.video) throw new ProviderError('GENERATION_NO_VIDEO_STREAM', `the ${deps.generator.name} generator's output has no video stream`, { retryable: true });
+          const thumbnailPath = join(scratch.path, 'thumbnail.jpg');
+          await extractThumbnail(outputPath, thumbnailPath, Math.min(THUMBNAIL_AT_SECONDS, media.durationSeconds / 2), progress.signal);
+
+          const videoKey = storageKey({ job: input.jobId }, 'video', 'mp4');
+          const thumbnailKey = storageKey({ job: input.jobId }, 'thumbnail', 'jpg');
+          await deps.storage.putFile(videoKey, outputPath, 'video/mp4');
+          await deps.storage.putFile(thumbnailKey, thumbnailPath, 'image/jpeg');
+          reporter?.report(1);
+          await reporter?.flush();
+          Context.current().log.info('video generated', { jobId: input.jobId, generator: deps.generator.name, model, predictionId, bytes: media.bytes, generationMs });
+          return {
+            videoKey,
+            thumbnailKey,
+            model,
+            ...(predictionId ? { predictionId } : {}),
+            generationMs,
+            durationSeconds: media.durationSeconds,
+            width: media.video.width,
+            height: media.video.height,
+            bytes: media.bytes,
+            hasAudio: media.audio !== undefined,
+          };
         });
-        if (!media.video) throw new ProviderError('GENERATION_NO_VIDEO_STREAM', `the ${deps.generator.name} generator's output has no video stream`, { retryable: true });
-        const thumbnailPath = join(scratch.path, 'thumbnail.jpg');
-        await extractThumbnail(outputPath, thumbnailPath, Math.min(THUMBNAIL_AT_SECONDS, media.durationSeconds / 2), progress.signal);
-
-        const videoKey = storageKey({ job: input.jobId }, 'video', 'mp4');
-        const thumbnailKey = storageKey({ job: input.jobId }, 'thumbnail', 'jpg');
-        await deps.storage.putFile(videoKey, outputPath, 'video/mp4');
-        await deps.storage.putFile(thumbnailKey, thumbnailPath, 'image/jpeg');
-        reporter?.report(1);
-        await reporter?.flush();
-        Context.current().log.info('video generated', { jobId: input.jobId, generator: deps.generator.name, model, predictionId, bytes: media.bytes, generationMs });
-        return {
-          videoKey,
-          thumbnailKey,
-          model,
-          ...(predictionId ? { predictionId } : {}),
-          generationMs,
-          durationSeconds: media.durationSeconds,
-          width: media.video.width,
-          height: media.video.height,
-          bytes: media.bytes,
-          hasAudio: media.audio !== undefined,
-        };
       } catch (error) {
         throw toActivityFailure(error);
       } finally {

@@ -38,6 +38,8 @@ export interface PredictionsApiFake<Input> {
   plan: PredictionStatus[];
   /** The `error` a prediction reports when it reaches failed or aborted. */
   failureError: string;
+  /** Spreads each file download over this many ms (a slow file host); 0 sends it at once. */
+  downloadMs: number;
   script: { create: ScriptedAnswer[]; poll: ScriptedAnswer[]; download: ScriptedAnswer[] };
   /** Moves a prediction to a status right away (the provider finishing, or failing, on its own). */
   settle(id: string, status: PredictionStatus): void;
@@ -67,6 +69,7 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
     downloadAuthorizations: [],
     plan: ['starting', 'processing', 'succeeded'],
     failureError: options.failureError ?? 'CUDA out of memory',
+    downloadMs: 0,
     script: { create: [], poll: [], download: [] },
     settle(id, status) {
       const prediction = predictions.get(id);
@@ -107,7 +110,19 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
     fake.downloads.push(id);
     fake.downloadAuthorizations.push(request.headers.authorization ?? null);
     response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(options.output.length) });
-    response.end(options.output);
+    if (fake.downloadMs <= 0) return response.end(options.output);
+    const pieces = 20;
+    const size = Math.ceil(options.output.length / pieces);
+    let sent = 0;
+    const timer = setInterval(() => {
+      const piece = options.output.subarray(sent, sent + size);
+      sent += piece.length;
+      if (sent >= options.output.length) {
+        clearInterval(timer);
+        response.end(piece);
+      } else response.write(piece);
+    }, fake.downloadMs / pieces);
+    response.on('close', () => clearInterval(timer));
   };
 
   const create = (response: ServerResponse, raw: Buffer) => {

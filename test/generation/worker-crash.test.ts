@@ -196,4 +196,18 @@ describe('generation with the worker as a process and the HTTP generator', () =>
     assert.equal(await user.balance(), 100);
     assert.deepEqual(await ledgerOf(user), REFUNDED);
   });
+
+  crashTest('a download slower than the heartbeat timeout is not retried: one download, the job completes', async () => {
+    const { user, jobId, seen } = await submit(['succeeded'], 'A slow river through a canyon');
+    fake.downloadMs = 5_000;
+    try {
+      const done = await user.waitFor(jobId, ['completed', 'failed'], 60_000);
+      assert.equal(done.status, 'completed', JSON.stringify(done));
+    } finally {
+      fake.downloadMs = 0;
+    }
+    assert.equal(fake.downloads.length - seen.downloads, 1, 'downloaded once: the attempt never timed out');
+    assert.deepEqual(await generateAttempts(jobId), [1]);
+    assert.deepEqual(await ledgerOf(user), CHARGED);
+  });
 });
