@@ -11,6 +11,9 @@ import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppDeps } from '../lib/types.js';
 
+/** How long acceptance waits for Temporal to start the workflow before answering 503. */
+const START_DEADLINE_MS = 10_000;
+
 export interface GenerationRequest {
   spec: GenerationSpec;
   webhook: { url: string; events: WebhookEvent[] } | null;
@@ -102,7 +105,9 @@ export async function acceptGeneration(deps: AppDeps, user: SignedInUser, reques
       }
       throw error;
     }
-    const handle = await deps.temporal.workflow.start(generationWorkflow, startOptions(input, workflowId, deps.config.TEMPORAL_TASK_QUEUE)).catch((error: unknown) => {
+    // Bounded: the account row stays locked until this answers.
+    const start = () => deps.temporal.workflow.start(generationWorkflow, startOptions(input, workflowId, deps.config.TEMPORAL_TASK_QUEUE));
+    const handle = await deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, start).catch((error: unknown) => {
       // The transaction rolls back with this: nothing is charged, nothing is left behind.
       deps.logger.error({ err: error, jobId: job.id }, 'generation workflow not started');
       throw new ApiError(503, 'ServiceUnavailable', 'Jobs cannot be started right now; nothing was charged. Please retry shortly.');

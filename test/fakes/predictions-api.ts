@@ -110,7 +110,10 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
     fake.downloads.push(id);
     fake.downloadAuthorizations.push(request.headers.authorization ?? null);
     response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(options.output.length) });
-    if (fake.downloadMs <= 0) return response.end(options.output);
+    if (fake.downloadMs <= 0) {
+      response.end(options.output);
+      return;
+    }
     const pieces = 20;
     const size = Math.ceil(options.output.length / pieces);
     let sent = 0;

@@ -94,14 +94,15 @@ describe('DUST credits', () => {
     assert.deepEqual(byStatus, { 202: 5, 402: 15 });
     assert.equal(await user.balance(), 0);
     assert.equal(await jobsOf(user.userId), 5);
-    for (const reply of replies.filter((r) => r.status === 202)) await user.delete(`/videos/jobs/${String(reply.body.job_id)}`);
+    await Promise.all(replies.filter((reply) => reply.status === 202).map((reply) => user.delete(`/videos/jobs/${String(reply.body.job_id)}`)));
     assert.equal(await user.balance(), 50);
   });
 
   it('answers 503 and charges nothing when Temporal cannot be reached', async () => {
     const user = await stack.as();
     await user.balance();
-    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
+    // No gRPC retry interceptor: the outage shows at once instead of after the client's retries.
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500, interceptors: [] }) });
     const app = createApp(createAppDeps(stack.config, { logger: pino({ level: 'silent' }), sql: stack.sql, temporal: unreachable, storage: stack.providers.storage }));
     const reply = await app.request('/videos/generate', {
       method: 'POST',

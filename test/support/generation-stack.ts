@@ -23,7 +23,8 @@ export interface Reply<T = Record<string, unknown>> {
  * prompt markers (scriptedGenerator). `as(user)` makes a client signed in with a development token.
  */
 export async function startGenerationStack(options: { env?: Record<string, string>; providers?: (configured: Providers) => Partial<Providers>; worker?: boolean } = {}) {
-  const config: Config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('generation'), ...options.env });
+  // A short heartbeat timeout: a cancel reaches a running generation within about a second.
+  const config: Config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('generation'), ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS: '3', ...options.env });
   const sql: Sql = testSql(config);
   const { activities, providers } = await testActivities({
     sql,
