@@ -38,8 +38,21 @@ describe('the generation API behind Supabase access tokens', () => {
     assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
     const [owner] = await stack.sql<{ owner: string }[]>`select owner from jobs where key = ${String(accepted.body.job_id)}`;
     assert.equal(owner?.owner, esUser);
-    const legacy = await signAccessToken({ secret: LEGACY_SECRET, userId: randomUUID(), audience: 'authenticated', issuer: auth.issuer });
-    assert.equal((await generateWith(legacy)).status, 202);
+    const legacyUser = randomUUID();
+    const legacy = await signAccessToken({ secret: LEGACY_SECRET, userId: legacyUser, audience: 'authenticated', issuer: auth.issuer });
+    const second = await generateWith(legacy);
+    assert.equal(second.status, 202);
+
+    // No worker polls this stack's queue: both jobs wait, the later one further back.
+    const positions = [];
+    for (const [jobId, token] of [[accepted.body.job_id, await auth.sign(es, { sub: esUser })], [second.body.job_id, legacy]] as const) {
+      const response = await fetch(`${stack.url}/videos/jobs/${String(jobId)}/status`, { headers: { authorization: `Bearer ${token}` } });
+      const status = (await response.json()) as { status: string; queue_position: number; generation_info: { current_step: string } };
+      assert.equal(status.status, 'queued');
+      assert.equal(status.generation_info.current_step, 'Waiting in queue');
+      positions.push(status.queue_position);
+    }
+    assert.ok(positions[0]! >= 1 && positions[1]! > positions[0]!, `queue positions ${positions.join(', ')}`);
   });
 
   it('answers 401 saying what is wrong: missing, expired, wrongly signed, wrong audience', async () => {
