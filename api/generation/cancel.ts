@@ -15,18 +15,21 @@ export const CANCELLED_BY_USER = 'CANCELLED_BY_USER';
 /**
  * Cancels the caller's active job: its workflow is cancelled (a running prediction is cancelled at
  * the provider, a local render killed), refunds the DUST and records `cancelled`. When no run
- * answers in time, the API records it and refunds in one transaction. A job that completed
+ * answers in time, the API terminates it and records the cancel and the refund in one transaction. A job that completed
  * meanwhile stays completed: 409. Returns the job as it ended.
  */
 export async function cancelGeneration(deps: AppDeps, job: GenerationJob): Promise<GenerationJob> {
   if (isEnded(job.status)) throw new ApiError(409, 'Conflict', `Job ${job.key} is ${job.status}; only a queued or running job can be cancelled.`);
   const handle = deps.temporal.workflow.getHandle(generationWorkflowId(job.key));
-  try {
-    await handle.cancel();
-    await Promise.race([handle.result().catch(() => undefined), sleep(CANCEL_CONFIRM_MS, undefined, { ref: false })]);
-  } catch (error) {
+  const ignoreGone = (error: unknown) => {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
-  }
+  };
+  await handle.cancel().catch(ignoreGone);
+  const ended = await Promise.race([handle.result().then(() => true, () => true), sleep(CANCEL_CONFIRM_MS, false, { ref: false })]);
+  // No answer (worker down or stuck): stop the run for good before saying cancelled, so it can
+  // never complete the job afterwards. Its generate attempt sees the run gone at its next
+  // heartbeat and cancels the prediction. A run that completed meanwhile is not found: 409 below.
+  if (!ended) await handle.terminate('cancelled by the user; the workflow did not answer the cancel').catch(ignoreGone);
   await deps.store.markCancelled(job.id, CANCELLED_BY_USER, {
     status: 'cancelled',
     message: 'cancelled by the user',

@@ -210,4 +210,26 @@ describe('generation with the worker as a process and the HTTP generator', () =>
     assert.deepEqual(await generateAttempts(jobId), [1]);
     assert.deepEqual(await ledgerOf(user), CHARGED);
   });
+
+  crashTest('a cancel the stuck worker does not answer: terminated, refunded, and it never completes afterwards', async () => {
+    const { user, jobId, seen } = await submit(['processing'], 'A frozen waterfall');
+    const predictionId = await pollingPrediction(jobId);
+    const stuck = workers.at(-1)!;
+    stuck.child.kill('SIGSTOP');
+    try {
+      const cancelled = await user.delete(`/videos/jobs/${jobId}`);
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      assert.equal(cancelled.body.status, 'cancelled');
+      fake.settle(predictionId, 'succeeded');
+    } finally {
+      stuck.child.kill('SIGCONT');
+    }
+    // The woken attempt finds its run gone at its next heartbeat and cancels the prediction.
+    await waitUntil(() => fake.cancels.slice(seen.cancels).includes(predictionId), 'the prediction to be cancelled at the provider', 20_000);
+    const described = await stack.temporal.workflow.getHandle(generationWorkflowId(jobId)).describe();
+    assert.equal(described.status.name, 'TERMINATED');
+    assert.equal((await user.get(`/videos/jobs/${jobId}/status`)).body.status, 'cancelled');
+    assert.equal((await user.get<{ videos: unknown[] }>('/videos')).body.videos.length, 0);
+    assert.deepEqual(await ledgerOf(user), REFUNDED);
+  });
 });
