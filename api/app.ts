@@ -2,6 +2,7 @@ import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { ApiError, STATUS_TYPES } from './lib/errors.js';
 import { refuseNulCharacters } from './lib/no-nul.js';
@@ -30,6 +31,25 @@ const multipartLimit = bodyLimit({ maxSize: MULTIPART_BODY_LIMIT, onError: tooLa
 const jsonLimit = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge(JSON_BODY_LIMIT) });
 const webhookLimit = bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) });
 
+/** What a browser page may send and read cross-origin: the headers the routes take and answer. */
+const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', 'x-tracking-token', 'x-request-id'];
+const CORS_EXPOSE_HEADERS = ['preference-applied', 'www-authenticate', 'retry-after', 'x-request-id'];
+
+/**
+ * CORS_ALLOWED_ORIGINS: `*` answers any origin (tokens travel in headers, never cookies, so no
+ * credentials mode); a list answers only its origins; none (production's default) adds nothing.
+ */
+function corsFor(origins: readonly string[]) {
+  if (origins.length === 0) return undefined;
+  return cors({
+    origin: origins.includes('*') ? '*' : (origin) => (origins.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowHeaders: CORS_ALLOW_HEADERS,
+    exposeHeaders: CORS_EXPOSE_HEADERS,
+    maxAge: 600,
+  });
+}
+
 export function createApp(deps: AppDeps): AppOpenAPI {
   const app = createRouter();
 
@@ -40,18 +60,21 @@ export function createApp(deps: AppDeps): AppOpenAPI {
     c.set('deps', deps);
     c.set('logger', logger);
     await next();
-    // The path only: query strings may carry tracking tokens.
+    // The path only: query strings may carry tracking and access tokens.
     logger.info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
       'request',
     );
   });
-  app.use(refuseNulCharacters);
   app.use((c, next) => {
     const multipart = c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data');
     if (multipart) return multipartLimit(c, next);
     return c.req.path === WEBHOOK_PATH ? webhookLimit(c, next) : jsonLimit(c, next);
   });
+  // Before any route's auth: a preflight carries no token and must answer 204.
+  const allowOrigins = corsFor(deps.config.CORS_ALLOWED_ORIGINS);
+  if (allowOrigins) app.use(allowOrigins);
+  app.use(refuseNulCharacters);
 
   app.route('/', healthRouter);
   app.route('/', mediaRouter);
@@ -62,6 +85,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'AdminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'SupabaseToken', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Supabase access token (`npm run token` in development)' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'SupabaseQueryToken', { type: 'apiKey', in: 'query', name: 'access_token', description: 'The Supabase access token in the query: event streams only (EventSource sends no headers)' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

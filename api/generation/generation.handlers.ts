@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { activeGenerationJobs, findGenerationJob } from '../../db/generation/jobs.js';
 import { FAILED } from '../../workflows/engine/contract.js';
-import { ACTIVE_STATUSES, DURATIONS, TERMINAL_STATUSES, type GenerationSpec } from '../../workflows/generation/contract.js';
+import { ACTIVE_STATUSES, DURATIONS, TERMINAL_STATUSES, type GenerationSpec, type JobStatus } from '../../workflows/generation/contract.js';
 import { events as engineEvents } from '../jobs/stream.handlers.js';
 import { jobEventStream } from '../jobs/job-stream.js';
 import { ApiError } from '../lib/errors.js';
@@ -46,22 +46,25 @@ async function accept(c: Context<AppEnv>, body: GenerateBody | AnimateBody, imag
   }
   const spec = specOf(body, image);
   const webhook = body.webhook_url ? { url: body.webhook_url, events: [...new Set(body.webhook_events_filter)] } : null;
-  const { jobKey } = await acceptGeneration(deps, user, { spec, webhook, idempotencyKey: headers['idempotency-key'] });
+  const { jobKey, replayed } = await acceptGeneration(deps, user, { spec, webhook, idempotencyKey: headers['idempotency-key'] });
   const job = (await findGenerationJob(deps.sql, jobKey))!;
 
   const wait = preferredWait(headers.prefer);
+  let now = job;
   if (wait !== undefined) {
     c.header('Preference-Applied', `wait=${wait}`);
     if (!isEnded(job.status)) await waitForEnd(c, job.id, wait);
-    const now = (await findGenerationJob(deps.sql, jobKey))!;
-    if (now.status === 'completed') return c.json(await resultBody(deps, now), 200);
+    now = (await findGenerationJob(deps.sql, jobKey))!;
+    // Ended in time: the result, completed or not (the seed's result shapes).
+    if (isEnded(now.status)) return c.json(await resultBody(deps, now), 200);
   }
   return c.json(
     {
       success: true as const,
       job_id: job.key,
-      status: 'queued' as const,
-      estimated_completion_seconds: await estimatedSeconds(deps, spec.type),
+      // The seed's `queued` for a new job; where it stands now for a replayed Idempotency-Key.
+      status: replayed ? (now.status as JobStatus) : ('queued' as const),
+      estimated_completion_seconds: await estimatedSeconds(deps, job.spec),
       message: image ? 'Video animation started. Use the job_id to check status.' : 'Video generation started. Use the job_id to check status.',
     },
     202,
@@ -94,18 +97,15 @@ export const cancel: RouteHandler<typeof routes.cancel, AppEnv> = async (c) => {
 export const active: RouteHandler<typeof routes.active, AppEnv> = async (c) => {
   const { deps, user } = c.var;
   const jobs = await activeGenerationJobs(deps.sql, user.id, ACTIVE_STATUSES);
-  const estimates = new Map<string, number>();
-  const active_jobs = [];
-  for (const job of jobs) {
-    if (!estimates.has(job.spec.type)) estimates.set(job.spec.type, await estimatedSeconds(deps, job.spec.type));
-    active_jobs.push({
+  const active_jobs = await Promise.all(
+    jobs.map(async (job) => ({
       job_id: job.key,
       status: job.status,
       generation_type: job.spec.type,
       created_at: job.createdAt.toISOString(),
-      estimated_completion_seconds: estimates.get(job.spec.type)!,
-    });
-  }
+      estimated_completion_seconds: await estimatedSeconds(deps, job.spec),
+    })),
+  );
   return c.json({ success: true as const, active_jobs, count: active_jobs.length }, 200);
 };
 

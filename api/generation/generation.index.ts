@@ -10,6 +10,9 @@ import * as videoRoutes from './videos.routes.js';
  * `/videos/stats` are registered before `/videos/{video_id}`, which would otherwise match them.
  */
 export const generationRouter = createRouter();
+// EventSource cannot send headers: the event stream also takes ?access_token= (registered first, so
+// the generic middleware below finds the user set and passes).
+generationRouter.use('/videos/jobs/:job/events', requireUser({ queryToken: true }));
 generationRouter.use('/videos', requireUser());
 generationRouter.use('/videos/*', requireUser());
 generationRouter

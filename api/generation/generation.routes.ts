@@ -26,7 +26,7 @@ const acceptHeaders = z.object({
 
 const acceptResponses = {
   202: { description: 'Accepted: poll the status', content: { 'application/json': { schema: JobAcceptedSchema } } },
-  200: { description: 'With `Prefer: wait=N`, the job completed in time: the result', content: { 'application/json': { schema: JobResultSchema } } },
+  200: { description: 'With `Prefer: wait=N`, the job ended in time: its result (completed, failed or cancelled)', content: { 'application/json': { schema: JobResultSchema } } },
   ...errorResponses(400, 401, 402, 403, 409, 422, 503),
 };
 const acceptDescription = 'Debits the kind’s DUST price on acceptance (refunded if the job fails or is cancelled); 402 when the balance is short.';
@@ -92,12 +92,25 @@ export const active = createRoute({
   responses: { 200: { description: 'Active jobs', content: { 'application/json': { schema: ActiveJobsSchema } } }, ...errorResponses(401) },
 });
 
+const { since, 'last-event-id': lastEventId } = { ...engineEvents.request.query.shape, ...engineEvents.request.headers.shape };
+
 export const events = createRoute({
-  ...engineEvents,
+  method: 'get',
   path: '/videos/jobs/{job}/events',
   tags,
-  security,
+  // EventSource cannot send headers: the token may come in the query instead.
+  security: [...security, { SupabaseQueryToken: [] }],
   summary: 'Server-sent events: the job’s status and progress, live, until it ends',
-  description: 'The engine’s job event stream (see GET /api/v1/jobs/{job}/events) for the caller’s own job; `job` is the job_id.',
+  description:
+    'The engine’s job event stream (see GET /api/v1/jobs/{job}/events: `event: status|progress`, `id: <seq>`, resumes after Last-Event-ID, 204 once the client has the last event) ' +
+    'for the caller’s own job; `job` is the job_id. A browser’s EventSource cannot send Authorization: it passes the access token as `?access_token=`.',
+  request: {
+    params: z.object({ job: z.string().openapi({ param: { name: 'job', in: 'path' }, description: 'The job_id (UUID)', example: '0b8f5c1e-3f7a-4d2b-9c61-0a4e8d2f7b13' }) }),
+    query: z.object({
+      since,
+      access_token: z.string().optional().openapi({ description: 'The Supabase access token, for clients that cannot send `Authorization: Bearer` (EventSource); the header wins when both are sent' }),
+    }),
+    headers: z.object({ 'last-event-id': lastEventId }),
+  },
   responses: { ...engineEvents.responses, ...errorResponses(400, 401, 403, 404) },
 });

@@ -3,16 +3,22 @@ import { videoOfJob } from '../../db/generation/videos.js';
 import type { SignedInUser } from '../../lib/auth/supabase-token.js';
 import { userVideo } from '../../lib/generation/video-view.js';
 import { FAILED } from '../../workflows/engine/contract.js';
-import { TERMINAL_STATUSES, failureText, type GenerationType, type JobStatus } from '../../workflows/generation/contract.js';
+import { TERMINAL_STATUSES, failureText, type GenerationSpec, type GenerationType, type JobStatus } from '../../workflows/generation/contract.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppDeps } from '../lib/types.js';
 
 /** Until a kind has finished a few jobs this week, the seed's own figures. */
 const DEFAULT_SECONDS: Record<GenerationType, number> = { text_to_video: 240, image_to_video: 180 };
 
-/** Seconds a job of this kind takes from acceptance to completion: measured on recent jobs, else the default. */
-export async function estimatedSeconds(deps: AppDeps, type: GenerationType): Promise<number> {
-  return Math.round((await typicalSeconds(deps.sql, type)) ?? DEFAULT_SECONDS[type]);
+/**
+ * Seconds a job like this one takes from acceptance to completion: measured on recent jobs of the
+ * same kind, length and resolution, else of the same kind, else the seed's figure.
+ */
+export async function estimatedSeconds(deps: AppDeps, spec: Pick<GenerationSpec, 'type' | 'durationSeconds' | 'resolution'>): Promise<number> {
+  const measured =
+    (await typicalSeconds(deps.sql, { type: spec.type, durationSeconds: spec.durationSeconds, resolution: spec.resolution })) ??
+    (await typicalSeconds(deps.sql, { type: spec.type }));
+  return Math.round(measured ?? DEFAULT_SECONDS[spec.type]);
 }
 
 export const isEnded = (status: string) => status === FAILED || (TERMINAL_STATUSES as readonly string[]).includes(status);
@@ -57,10 +63,9 @@ const errorOf = (job: GenerationJob) => failureText(job.status, job.errorMessage
 export async function statusBody(deps: AppDeps, job: GenerationJob) {
   const ended = isEnded(job.status);
   const progress = overallProgress(job);
-  const estimate = await estimatedSeconds(deps, job.spec.type);
   const elapsed = (Date.now() - job.createdAt.getTime()) / 1000;
-  // Past the typical time: extrapolate from progress rather than promise 0 seconds.
-  const remaining = ended ? 0 : Math.max(estimate - elapsed, progress > 0.05 ? (elapsed * (1 - progress)) / progress : 5);
+  // Once it has moved, the job's own pace says more than the typical time.
+  const remaining = ended ? 0 : progress >= 0.1 ? (elapsed * (1 - progress)) / progress : Math.max(1, (await estimatedSeconds(deps, job.spec)) - elapsed);
   const step = ended || !job.stage || job.status === 'queued' ? STEPS[job.status] : STEPS[job.stage];
   return {
     success: true as const,
@@ -80,8 +85,9 @@ export async function resultBody(deps: AppDeps, job: GenerationJob) {
   if (job.status === 'failed' || job.status === 'cancelled') {
     return { success: false as const, job_id: job.key, status: job.status, error: errorOf(job) };
   }
-  const video = job.status === 'completed' ? await videoOfJob(deps.sql, job.id) : undefined;
-  if (!video) return { success: true as const, job_id: job.key, status: job.status, message: 'Video generation still in progress' };
+  if (job.status !== 'completed') return { success: true as const, job_id: job.key, status: job.status, message: 'Video generation still in progress' };
+  const video = await videoOfJob(deps.sql, job.id);
+  if (!video) throw new ApiError(404, 'NotFound', `Job ${job.key}'s video was deleted.`);
   return {
     success: true as const,
     video: await userVideo(video, deps.storage),

@@ -9,7 +9,7 @@ const oneOf = <T extends string>(field: string, values: readonly [T, ...T[]]) =>
 const uuid = (field: string) => z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, `${field} must be a UUID`);
 
 const prompt = z
-  .string({ error: 'prompt is required' })
+  .string({ error: (issue) => (issue.input === undefined ? 'prompt is required' : 'prompt must be a string') })
   .trim()
   .min(1, 'prompt must not be empty')
   .max(2000, 'prompt must be at most 2000 characters')
@@ -56,7 +56,7 @@ export const JobAcceptedSchema = z
   .object({
     success: z.literal(true),
     job_id: z.string().uuid(),
-    status: z.literal('queued'),
+    status: oneOf('status', JOB_STATUSES).openapi({ description: '`queued` for a new job; its current status when an Idempotency-Key replays it' }),
     estimated_completion_seconds: z.number().int(),
     message: z.string(),
   })

@@ -90,11 +90,11 @@ export async function acceptGeneration(deps: AppDeps, user: SignedInUser, reques
     await ensureAccount(tx, { id: user.id, email: user.email }, deps.config.DUST_STARTING_BALANCE);
     if (key !== undefined) {
       const earlier = await jobByIdempotencyKey(tx, user.id, key);
-      if (earlier && earlier.requestDigest !== digest) {
-        throw new ApiError(422, 'IdempotencyKeyReused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
-      }
+      // A job that failed or was cancelled gives its key up, for this request or another.
       if (earlier && (earlier.status === 'failed' || earlier.status === 'cancelled')) await releaseIdempotencyKey(tx, earlier.jobId);
-      else if (earlier) return { jobKey: earlier.jobKey, replayed: true };
+      else if (earlier && earlier.requestDigest !== digest) {
+        throw new ApiError(422, 'IdempotencyKeyReused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+      } else if (earlier) return { jobKey: earlier.jobKey, replayed: true };
     }
     await tx`select pg_advisory_xact_lock(hashtextextended(${acceptanceLock(job.id)}, 0))`;
     try {

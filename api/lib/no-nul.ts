@@ -10,14 +10,34 @@ const decoded = (text: string) => {
   }
 };
 
+/** Whether any string in a parsed JSON value (keys included) holds U+0000. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([key, inner]) => key.includes('\u0000') || holdsNul(inner));
+  return false;
+}
+
 /**
- * PostgreSQL text cannot hold U+0000, and no field of ours means one: a path or query carrying it
- * is refused up front (400) instead of failing in a query (500). Bodies are checked by their schemas.
+ * PostgreSQL text cannot hold U+0000, and no field of ours means one: a path, query or JSON body
+ * carrying it is refused up front (400) instead of failing in a query (500) after work has begun.
+ * Runs after the body limit; Hono caches the body read here for the route's own validation.
+ * Multipart bodies are checked by their schemas.
  */
 export const refuseNulCharacters = createMiddleware<AppEnv>(async (c, next) => {
   const values = [decoded(c.req.path), ...Object.entries(c.req.queries()).flatMap(([name, list]) => [name, ...list])];
   if (values.some((value) => value.includes('\u0000'))) {
     throw new ApiError(400, 'ValidationError', 'The path or query contains a NUL character (%00), which no field accepts.');
+  }
+  if (/^application\/(.+\+)?json/i.test(c.req.header('content-type') ?? '')) {
+    let body: unknown;
+    try {
+      // As bytes: a route that verifies a signature over the raw body (WhatsApp) gets them unchanged from the cache.
+      body = JSON.parse(new TextDecoder().decode(await c.req.arrayBuffer()));
+    } catch {
+      body = undefined; // not JSON: the route's validation says so
+    }
+    if (holdsNul(body)) throw new ApiError(400, 'ValidationError', 'The JSON body contains a NUL character (\\u0000), which no field accepts.');
   }
   await next();
 });

@@ -26,11 +26,14 @@ describe('typicalSeconds', () => {
         };
         await addJob('image_to_video', 30);
         await addJob('image_to_video', 50);
-        assert.equal(await typicalSeconds(tx, 'image_to_video', 2, 3), undefined, 'two samples are not enough');
+        assert.equal(await typicalSeconds(tx, { type: 'image_to_video' }, 2, 3), undefined, 'two samples are not enough');
         await addJob('image_to_video', 999, 'failed');
         await addJob('image_to_video', 70);
-        const seconds = await typicalSeconds(tx, 'image_to_video', 3, 3);
+        const seconds = await typicalSeconds(tx, { type: 'image_to_video' }, 3, 3);
         assert.ok(seconds !== undefined && Math.abs(seconds - 50) < 1, `got ${seconds}`);
+        // Narrowed to one length: the 5 s jobs here, none of 15 s yet.
+        assert.ok(Math.abs((await typicalSeconds(tx, { type: 'image_to_video', durationSeconds: 5, resolution: 'sd_480p' }, 3, 3))! - 50) < 1);
+        assert.equal(await typicalSeconds(tx, { type: 'image_to_video', durationSeconds: 15 }, 3, 3), undefined);
         throw new Rollback();
       })
       .catch((error: unknown) => {

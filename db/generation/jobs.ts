@@ -145,14 +145,22 @@ export async function queuePosition(sql: Queryable, jobId: number): Promise<numb
 
 /**
  * Seconds from acceptance to completion, averaged over the last `window` completed jobs of this
- * kind in the past week; undefined until there are `minimum` of them.
+ * kind in the past week — of the same length and resolution when `like` names them; undefined
+ * until there are `minimum` of them.
  */
-export async function typicalSeconds(sql: Queryable, type: GenerationType, window = 20, minimum = 3): Promise<number | undefined> {
+export async function typicalSeconds(
+  sql: Queryable,
+  like: { type: GenerationType; durationSeconds?: number; resolution?: string },
+  window = 20,
+  minimum = 3,
+): Promise<number | undefined> {
   const [row] = await sql<{ samples: number; seconds: number | null }[]>`
     select count(*)::int as samples, avg(seconds)::float8 as seconds from (
       select extract(epoch from j.updated_at - j.created_at) as seconds
       from jobs j join generation_jobs g on g.job_id = j.id
-      where j.pipeline = ${PIPELINE} and j.status = 'completed' and g.generation_type = ${type} and j.created_at > now() - interval '7 days'
+      where j.pipeline = ${PIPELINE} and j.status = 'completed' and g.generation_type = ${like.type} and j.created_at > now() - interval '7 days'
+        ${like.durationSeconds === undefined ? sql`` : sql`and g.duration_seconds = ${like.durationSeconds}`}
+        ${like.resolution === undefined ? sql`` : sql`and g.resolution = ${like.resolution}`}
       order by j.id desc limit ${window}
     ) recent`;
   return row && row.samples >= minimum && row.seconds !== null ? row.seconds : undefined;

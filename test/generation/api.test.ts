@@ -75,6 +75,13 @@ describe('validation', () => {
       assert.equal(reply.body.error, 'ValidationError');
       assert.match(String(reply.body.message), new RegExp(field), JSON.stringify(reply.body));
     }
+    for (const body of [{ prompt: 'nul\u0000byte' }, { prompt: 'ok', reference_person: { person_id: user.userId, relationship: 'friend\u0000' } }]) {
+      const reply = await user.generate(body);
+      assert.equal(reply.status, 400, JSON.stringify(body));
+      assert.match(String(reply.body.message), /NUL/);
+    }
+    const grant = await stack.admin('POST', '/api/v1/admin/credits/grant', { user_id: user.userId, amount: 5, reason: 'x\u0000' });
+    assert.equal(grant.status, 400);
     const animate = await user.send('POST', '/videos/animate', { prompt: 'dance' });
     assert.equal(animate.status, 400);
     assert.match(String(animate.body.message), /image_url/);
@@ -178,5 +185,8 @@ describe('the video list', () => {
     assert.equal((await fetch(`${stack.url}${mediaPath.pathname}${mediaPath.search}`)).status, 404);
     assert.equal((await owner.get(`/videos/${videoId}`)).status, 404);
     assert.equal((await owner.delete(`/videos/${videoId}`)).status, 404);
+    const result = await owner.get(`/videos/jobs/${jobId}/result`);
+    assert.equal(result.status, 404, 'the job’s result is gone with its video');
+    assert.match(String(result.body.message), /deleted/);
   });
 });

@@ -55,6 +55,10 @@ describe('Idempotency-Key', () => {
     const retried = await user.generate({ prompt: 'flaky [fail]' }, key);
     assert.equal(retried.status, 202);
     assert.notEqual(retried.body.job_id, first.body.job_id);
+    await user.waitFor(String(retried.body.job_id), ['failed']);
+    const other = await user.generate({ prompt: 'another idea' }, key);
+    assert.equal(other.status, 202, 'a freed key takes another request too');
+    assert.notEqual(other.body.job_id, retried.body.job_id);
   });
 });
 
@@ -67,6 +71,13 @@ describe('Prefer: wait', () => {
     const video = reply.body.video as Record<string, unknown>;
     assert.equal(reply.body.success, true);
     assert.equal(video.generation_type, 'text_to_video');
+  });
+
+  it('answers 200 with the failed result when the job fails in time', async () => {
+    const user = await stack.as();
+    const reply = await user.generate({ prompt: 'doomed [fail]' }, { prefer: 'wait=30' });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.deepEqual(reply.body, { success: false, job_id: reply.body.job_id, status: 'failed', error: 'Video generation failed: Model timeout' });
   });
 
   it('answers the normal 202 when it does not', async () => {
