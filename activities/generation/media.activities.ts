@@ -40,6 +40,13 @@ export interface GenerationMediaDeps {
 /** How far into the video its thumbnail is taken (at most its middle). */
 const THUMBNAIL_AT_SECONDS = 1;
 
+/** A fetch error as the job's error shows it: the remote server's status, not its HTML. */
+function forTheUser(error: unknown): unknown {
+  const status = error instanceof ProviderError ? /_(\d{3})$/.exec(error.code)?.[1] : undefined;
+  if (!status || !(error instanceof ProviderError)) return error;
+  return new ProviderError(error.code, `image_url could not be fetched: its server answered HTTP ${status}`, { retryable: error.retryable, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }), cause: error });
+}
+
 export function createGenerationMediaActivities(deps: GenerationMediaDeps) {
   return {
     /**
@@ -50,7 +57,9 @@ export function createGenerationMediaActivities(deps: GenerationMediaDeps) {
     async fetchSourceImage(input: { jobId: number; url: string }): Promise<{ imageKey: string }> {
       const signal = Context.current().cancellationSignal;
       try {
-        const image = await fetchRemoteImage(input.url, { ...deps.remoteFetch, signal, label: 'image_url' });
+        const image = await fetchRemoteImage(input.url, { ...deps.remoteFetch, signal, label: 'image_url' }).catch((error: unknown) => {
+          throw forTheUser(error);
+        });
         const photo = await decodePhoto(image.bytes).catch((error: unknown) => {
           if (error instanceof PhotoIntakeError) throw new ProviderError('SOURCE_IMAGE_UNREADABLE', `image_url is not an image we can read (${error.code})`, { retryable: false });
           throw error;

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import { creditStatement, grantCredits, InsufficientCreditsError } from '../../db/credits/ledger.js';
+import { creditStatement, grantCredits, GrantKeyReusedError, InsufficientCreditsError } from '../../db/credits/ledger.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppEnv } from '../lib/types.js';
 import type * as routes from './credits.routes.js';
@@ -38,6 +38,7 @@ export const grant: RouteHandler<typeof routes.grant, AppEnv> = async (c) => {
     return c.json({ user_id: body.user_id, balance: result.balance, currency: 'DUST' as const, applied: result.applied }, 200);
   } catch (error) {
     if (error instanceof InsufficientCreditsError) throw new ApiError(402, 'InsufficientCredits', `The correction would take the balance below 0 (it is ${error.balance}).`);
+    if (error instanceof GrantKeyReusedError) throw new ApiError(422, 'IdempotencyKeyReused', error.message);
     throw error;
   }
 };

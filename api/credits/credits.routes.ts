@@ -41,7 +41,10 @@ export const grant = createRoute({
       content: {
         'application/json': {
           schema: z.object({
-            user_id: z.string().trim().min(1, 'user_id is required').max(255),
+            user_id: z
+              .string({ error: 'user_id must be the user’s id (a UUID)' })
+              .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'user_id must be the user’s id (a UUID)')
+              .transform((id) => id.toLowerCase()),
             amount: z.number({ error: 'amount must be a whole number of DUST' }).int('amount must be a whole number of DUST').min(-1_000_000).max(1_000_000).refine((value) => value !== 0, 'amount must not be 0'),
             reason: z.string().trim().min(1, 'reason must not be empty').max(500).default('admin grant'),
           }),
@@ -54,6 +57,6 @@ export const grant = createRoute({
       description: 'The balance after the grant; `applied` false when this Idempotency-Key was already applied',
       content: { 'application/json': { schema: z.object({ user_id: z.string(), balance: z.number().int(), currency: z.literal('DUST'), applied: z.boolean() }).openapi('CreditGrant') } },
     },
-    ...errorResponses(400, 401, 402),
+    ...errorResponses(400, 401, 402, 422),
   },
 });

@@ -94,7 +94,8 @@ export async function refundJob(sql: Sql | Tx, jobId: number, reason: string): P
 
 /**
  * An admin's grant (negative to correct one). With a `grantKey` the same grant sent again is
- * applied once. Returns whether it was applied now, and the balance after.
+ * applied once; the key with another amount or reason throws GrantKeyReusedError. Returns whether
+ * it was applied now, and the balance after.
  */
 export async function grantCredits(
   sql: Sql,
@@ -104,8 +105,21 @@ export async function grantCredits(
   return sql.begin(async (tx) => {
     await ensureAccount(tx, { id: grant.accountId }, startingBalance);
     const applied = await apply(tx, grant.accountId, { kind: 'grant', amount: grant.amount, reason: grant.reason, grantKey: grant.grantKey ?? null });
+    if (!applied && grant.grantKey) {
+      const [earlier] = await tx<{ amount: number; reason: string | null }[]>`
+        select amount, reason from credit_ledger where account_id = ${grant.accountId} and grant_key = ${grant.grantKey}`;
+      if (earlier && (earlier.amount !== grant.amount || earlier.reason !== grant.reason)) throw new GrantKeyReusedError();
+    }
     return { applied, balance: await lockBalance(tx, grant.accountId) };
   });
+}
+
+/** The grant's Idempotency-Key was used for another grant (another amount or reason). */
+export class GrantKeyReusedError extends Error {
+  override readonly name = 'GrantKeyReusedError';
+  constructor() {
+    super('This Idempotency-Key was used for another grant; use a new key for a new grant.');
+  }
 }
 
 /** The account's balance (undefined before its first request) and its newest ledger entries first. */

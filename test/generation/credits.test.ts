@@ -126,6 +126,14 @@ describe('DUST credits', () => {
     const replies = await Promise.all([send(), send(), send()]);
     assert.deepEqual(replies.map((reply) => reply.status), [200, 200, 200]);
     assert.equal(await user.balance(), 125);
+    const conflicting = await fetch(`${stack.url}/api/v1/admin/credits/grant`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.config.ADMIN_TOKEN}`, 'content-type': 'application/json', 'idempotency-key': `grant-${user.userId}` },
+      body: JSON.stringify({ user_id: user.userId, amount: 99, reason: 'promo' }),
+    });
+    assert.equal(conflicting.status, 422, 'the key with another amount');
+    assert.equal((await stack.admin('POST', '/api/v1/admin/credits/grant', { user_id: 'nope', amount: 5 })).status, 400, 'user ids are UUIDs');
+    assert.equal(await user.balance(), 125);
     const unauthorised = await user.send('POST', '/api/v1/admin/credits/grant', { user_id: user.userId, amount: 1000 });
     assert.equal(unauthorised.status, 401);
   });

@@ -114,4 +114,11 @@ describe('image-to-video, end to end', () => {
     assert.match(String(failed.error), /image/i);
     assert.equal(await user.balance(), 100);
   });
+
+  it('fails a job whose image_url answers 404 with a short reason, not the server’s page', async () => {
+    const user = await stack.as();
+    const accepted = await user.send('POST', '/videos/animate', { prompt: 'x', image_url: `${images.url}/missing.jpg`, resolution: 'sd_480p' });
+    const failed = await user.waitFor(String(accepted.body.job_id), ['failed', 'completed']);
+    assert.equal(failed.error, 'Video generation failed: image_url could not be fetched: its server answered HTTP 404');
+  });
 });
