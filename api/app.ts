@@ -66,14 +66,15 @@ export function createApp(deps: AppDeps): AppOpenAPI {
       'request',
     );
   });
+  // Before any route's auth (a preflight carries no token and must answer 204) and before the body
+  // limits, so a page can read their 413 too.
+  const allowOrigins = corsFor(deps.config.CORS_ALLOWED_ORIGINS);
+  if (allowOrigins) app.use(allowOrigins);
   app.use((c, next) => {
     const multipart = c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data');
     if (multipart) return multipartLimit(c, next);
     return c.req.path === WEBHOOK_PATH ? webhookLimit(c, next) : jsonLimit(c, next);
   });
-  // Before any route's auth: a preflight carries no token and must answer 204.
-  const allowOrigins = corsFor(deps.config.CORS_ALLOWED_ORIGINS);
-  if (allowOrigins) app.use(allowOrigins);
   app.use(refuseNulCharacters);
 
   app.route('/', healthRouter);

@@ -21,6 +21,21 @@ const bool = z
 
 const optionalText = z.string().min(1).optional();
 
+/** `*`, or comma-separated origins (`https://app.example.com`, no path), normalised as browsers send them. */
+const corsOrigins = z.string().transform((value, ctx) => {
+  const origins = new Set<string>();
+  for (const entry of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+    if (entry === '*') return ['*'];
+    const parsed = URL.canParse(entry) ? new URL(entry) : undefined;
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.pathname !== '/' || parsed.search || parsed.hash || parsed.username || parsed.password) {
+      ctx.addIssue({ code: 'custom', message: 'must be * or comma-separated origins such as https://app.example.com (no path)' });
+      return z.NEVER;
+    }
+    origins.add(parsed.origin);
+  }
+  return [...origins];
+});
+
 /** A 32-byte key, given as 64 hex characters or as base64. */
 const key32 = z.string().transform((value, ctx) => {
   const bytes = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
@@ -52,6 +67,8 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port.default(8000),
   PUBLIC_BASE_URL: url.optional(),
+  // Browser frontends on other origins; the default depends on NODE_ENV (see loadConfig).
+  CORS_ALLOWED_ORIGINS: corsOrigins.optional(),
 
   DATABASE_URL: z
     .string()
@@ -157,7 +174,7 @@ export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as readonly (keyof 
 
 type ParsedEnv = z.output<typeof envSchema>;
 
-export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VALIDATOR'> & {
+export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VALIDATOR' | 'CORS_ALLOWED_ORIGINS'> & {
   ADMIN_TOKEN: string;
   PHONE_ENCRYPTION_KEY: Buffer;
   PHONE_HASH_KEY: Buffer;
@@ -165,6 +182,8 @@ export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VAL
   WEBHOOK_SIGNING_SECRET: string;
   PUBLIC_BASE_URL: string;
   PHOTO_VALIDATOR: 'groq' | 'local';
+  /** `['*']`: any origin; `[]`: no CORS headers at all. */
+  CORS_ALLOWED_ORIGINS: string[];
 };
 
 export class ConfigError extends Error {
@@ -244,6 +263,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     WEBHOOK_SIGNING_SECRET: values.WEBHOOK_SIGNING_SECRET ?? DEVELOPMENT_SECRETS.WEBHOOK_SIGNING_SECRET,
     PUBLIC_BASE_URL: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/$/, ''),
     PHOTO_VALIDATOR: values.PHOTO_VALIDATOR ?? (values.GROQ_API_KEY ? 'groq' : 'local'),
+    // Any origin is safe for tokens sent in a header (no cookies); production still opts in.
+    CORS_ALLOWED_ORIGINS: values.CORS_ALLOWED_ORIGINS ?? (values.NODE_ENV === 'production' ? [] : ['*']),
     // Neither Supabase setting outside production: tokens from `npm run token`, signed with a development secret.
     SUPABASE_JWT_SECRET: values.SUPABASE_JWT_SECRET ?? (values.SUPABASE_URL ? undefined : DEVELOPMENT_SUPABASE_JWT_SECRET),
   };

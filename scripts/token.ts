@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { signAccessToken } from '../lib/auth/development-token.js';
+import { USER_ID_PATTERN } from '../lib/auth/supabase-token.js';
 import { loadConfigOrExit } from '../lib/config.js';
 
 /**
@@ -7,9 +8,12 @@ import { loadConfigOrExit } from '../lib/config.js';
  * accepts as that signed-in user, signed with SUPABASE_JWT_SECRET or the development secret.
  */
 const { values } = parseArgs({ options: { user: { type: 'string' }, email: { type: 'string' }, hours: { type: 'string', default: '1' } } });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-if (!values.user || !UUID.test(values.user)) {
+if (!values.user) {
   process.stderr.write('usage: npm run token -- --user <uuid> [--email a@b.c] [--hours 1]\n');
+  process.exit(2);
+}
+if (!USER_ID_PATTERN.test(values.user)) {
+  process.stderr.write(`--user must be a UUID, as Supabase user ids are (got "${values.user}"); the API refuses tokens for other ids\n`);
   process.exit(2);
 }
 const hours = Number(values.hours);

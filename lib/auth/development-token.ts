@@ -1,8 +1,10 @@
 import { SignJWT } from 'jose';
+import { USER_ID_PATTERN } from './supabase-token.js';
 
 /**
  * An HS256 access token shaped like Supabase's (`sub`, `email`, `role: authenticated`, `aud`, `iss`,
  * `exp`), signed with the configured legacy or development secret: what `npm run token` prints.
+ * Throws when `userId` is not a UUID, since the API refuses such a token.
  */
 export async function signAccessToken(options: {
   secret: string;
@@ -14,6 +16,7 @@ export async function signAccessToken(options: {
   expiresInSeconds?: number;
   now?: number;
 }): Promise<string> {
+  if (!USER_ID_PATTERN.test(options.userId)) throw new Error(`The user id must be a UUID, as Supabase user ids are (got "${options.userId}").`);
   const now = Math.floor((options.now ?? Date.now()) / 1000);
   const token = new SignJWT({ role: 'authenticated', ...(options.email ? { email: options.email } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

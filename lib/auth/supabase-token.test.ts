@@ -36,14 +36,27 @@ describe('Supabase access tokens', () => {
     assert.equal((await verify(legacy)).id, sub);
   });
 
-  it('says what is wrong: missing, not a JWT, expired beyond 60 s, other audience or issuer, no subject', async () => {
+  it('says what is wrong: missing, not a JWT, expired beyond 60 s, no expiry, other audience or issuer, no subject', async () => {
     await assert.rejects(verify(undefined), refusedFor('missing'));
     await assert.rejects(verify('not.a.jwt'), refusedFor('malformed'));
     assert.ok(await verify(await auth.sign(es, { exp: Math.floor(Date.now() / 1000) - 30 })), 'within the clock tolerance');
     await assert.rejects(verify(await auth.sign(es, { exp: Math.floor(Date.now() / 1000) - 120 })), refusedFor('expired'));
+    // A token without exp would never expire: Supabase never issues one.
+    await assert.rejects(verify(await auth.sign(es, { exp: undefined })), refusedFor('missing_expiry'));
+    const eternal = await new SignJWT({ sub: randomUUID(), aud: 'authenticated', iss: auth.issuer }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+    await assert.rejects(verify(eternal), refusedFor('missing_expiry'));
     await assert.rejects(verify(await auth.sign(es, { aud: 'anon' })), refusedFor('wrong_audience'));
     await assert.rejects(verify(await auth.sign(es, { iss: 'https://other.supabase.co/auth/v1' })), refusedFor('wrong_issuer'));
     await assert.rejects(verify(await auth.sign(es, { sub: undefined })), refusedFor('no_subject'));
+  });
+
+  it('takes the user id only as a UUID, in lowercase, so any spelling of it is the same user', async () => {
+    for (const sub of ['admin', 'user-123', `${randomUUID()}x`, ' ' + randomUUID()]) {
+      await assert.rejects(verify(await auth.sign(es, { sub })), (error: unknown) => refusedFor('bad_subject')(error) && /not a Supabase user id \(a UUID\)/.test((error as Error).message), sub);
+    }
+    const sub = randomUUID();
+    assert.equal((await verify(await auth.sign(es, { sub: sub.toUpperCase() }))).id, sub);
+    assert.equal((await verify(await auth.sign(rs, { sub }))).id, sub);
   });
 
   it('refuses a forged signature and never lets the token pick the key type', async () => {
@@ -86,7 +99,7 @@ describe('Supabase access tokens', () => {
 
   it('answers 401 in the error shape with the problem, and sets the user for the route', async () => {
     const app = new Hono<AppEnv & { Variables: { user: SignedInUser } }>();
-    app.use(requireUser(verify));
+    app.use(requireUser({ verify }));
     app.get('/me', (c) => c.json({ id: c.var.user.id }));
     app.onError((error, c) => (error instanceof ApiError ? c.json(error.toBody(), error.statusCode) : c.json({ error: 'InternalError' }, 500)));
     const sub = randomUUID();
@@ -98,6 +111,23 @@ describe('Supabase access tokens', () => {
     assert.equal((await app.request('/me')).status, 401);
   });
 
+  it('takes ?access_token= only where a route asks for it; a route’s own requireUser runs before the generic one', async () => {
+    const app = new Hono<AppEnv & { Variables: { user: SignedInUser } }>();
+    app.use('/stream', requireUser({ verify, queryToken: true }));
+    app.use('*', requireUser({ verify: () => Promise.reject(new TokenError('missing', 'generic refused')) }));
+    app.get('/stream', (c) => c.json({ id: c.var.user.id }));
+    app.get('/other', (c) => c.json({ id: c.var.user.id }));
+    app.onError((error, c) => (error instanceof ApiError ? c.json(error.toBody(), error.statusCode) : c.json({ error: 'InternalError' }, 500)));
+    const sub = randomUUID();
+    const token = await auth.sign(es, { sub });
+    const streamed = await app.request(`/stream?access_token=${token}`);
+    assert.deepEqual(await streamed.json(), { id: sub });
+    assert.equal((await app.request(`/other?access_token=${token}`)).status, 401);
+    const refused = await app.request('/stream');
+    assert.equal(refused.status, 401);
+    assert.match(((await refused.json()) as { message: string }).message, /\?access_token=/);
+  });
+
   it('signs development tokens with `npm run token` that the default configuration accepts; production needs a Supabase setting', async () => {
     const user = randomUUID();
     const env = { ...process.env, NODE_ENV: 'development', SUPABASE_URL: '', SUPABASE_JWT_SECRET: '' };
@@ -105,6 +135,12 @@ describe('Supabase access tokens', () => {
     const config = loadConfig(env);
     assert.equal(config.SUPABASE_JWT_SECRET, DEVELOPMENT_SUPABASE_JWT_SECRET);
     assert.deepEqual(await userTokenVerifier(config)(stdout.trim()), { id: user, email: 'dev@example.com', role: 'authenticated' });
+    await assert.rejects(promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/token.ts', '--user', 'alice'], { env }), (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /--user must be a UUID, as Supabase user ids are \(got "alice"\)/);
+      return true;
+    });
+    await assert.rejects(signAccessToken({ secret: SECRET, userId: 'alice', audience: 'authenticated' }), /user id must be a UUID/);
     assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /SUPABASE_URL or SUPABASE_JWT_SECRET is required/);
   });
 });

@@ -2,13 +2,27 @@ import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTP
 
 /** A user of the signed-in products (generation, library, feed): not one of Close-Up's phone users. */
 export interface SignedInUser {
-  /** The token's `sub`: the Supabase user id. */
+  /** The token's `sub`: the Supabase user id, a UUID in lowercase. */
   id: string;
   email: string | null;
   role: string | null;
 }
 
-export type TokenProblem = 'missing' | 'malformed' | 'expired' | 'bad_signature' | 'wrong_audience' | 'wrong_issuer' | 'unknown_key' | 'unsupported_algorithm' | 'no_subject';
+export type TokenProblem =
+  | 'missing'
+  | 'malformed'
+  | 'expired'
+  | 'missing_expiry'
+  | 'bad_signature'
+  | 'wrong_audience'
+  | 'wrong_issuer'
+  | 'unknown_key'
+  | 'unsupported_algorithm'
+  | 'no_subject'
+  | 'bad_subject';
+
+/** Supabase user ids (a token's `sub`) are UUIDs. */
+export const USER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Why a token was refused, in words a client developer can act on (answered as 401). */
 export class TokenError extends Error {
@@ -45,8 +59,9 @@ const ASYMMETRIC = ['ES256', 'RS256'];
  * Verifies Supabase access tokens with jose: ES256/RS256 against the project's JWKS (cached; an
  * unknown `kid` refetches at most once per cooldown), HS256 against the legacy secret — each
  * algorithm only against its own kind of key, so a token cannot pick a weaker path. Checks `aud`,
- * `iss` (when the project URL is known) and `exp` with the clock tolerance. Resolves the user
- * (`sub`); throws TokenError (401) or KeySetUnavailableError (503).
+ * `iss` (when the project URL is known) and `exp` (required, as Supabase always sets it) with the
+ * clock tolerance. Resolves the user: `sub`, a UUID, lowercased so any spelling is the same user;
+ * throws TokenError (401) or KeySetUnavailableError (503).
  * Facts from Supabase's JWT docs (signing keys, late 2026): JWKS at /auth/v1/.well-known/jwks.json
  * lists only asymmetric keys and is edge-cached about 10 minutes.
  */
@@ -56,7 +71,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
   const jwks = base
     ? createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`), { cooldownDuration: options.jwksCooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
     : undefined;
-  const common = { audience: options.audience, clockTolerance: options.clockToleranceSeconds ?? 60, ...(issuer ? { issuer } : {}) };
+  const common = { audience: options.audience, clockTolerance: options.clockToleranceSeconds ?? 60, requiredClaims: ['exp'], ...(issuer ? { issuer } : {}) };
 
   return async (token) => {
     if (!token) throw new TokenError('missing', 'A Bearer access token is required (Authorization: Bearer <token>).');
@@ -79,8 +94,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
       throw explain(error);
     }
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new TokenError('no_subject', 'The access token names no user (sub).');
+    if (!USER_ID_PATTERN.test(payload.sub)) throw new TokenError('bad_subject', 'The access token’s user (sub) is not a Supabase user id (a UUID).');
     return {
-      id: payload.sub,
+      id: payload.sub.toLowerCase(),
       email: typeof payload.email === 'string' ? payload.email : null,
       role: typeof payload.role === 'string' ? payload.role : null,
     };
@@ -94,6 +110,7 @@ function explain(error: unknown): Error {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return new TokenError('wrong_audience', 'The access token is for another audience.');
     if (error.claim === 'iss') return new TokenError('wrong_issuer', 'The access token was issued by another project.');
+    if (error.claim === 'exp' && error.reason === 'missing') return new TokenError('missing_expiry', 'The access token has no expiry (exp); only session access tokens, which expire, are accepted.');
     return new TokenError('malformed', `The access token’s ${error.claim} claim is not valid.`);
   }
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
