@@ -1,3 +1,4 @@
+import { generationCancellation } from '../api/generation/cancel.js';
 import { canReadGenerationJob } from '../api/generation/job-access.js';
 import { generationRouter } from '../api/generation/generation.index.js';
 import { PIPELINE, TERMINAL_STATUSES } from '../workflows/generation/contract.js';
@@ -12,4 +13,5 @@ export const generationPipeline: PipelineDefinition = {
   canRead: canReadGenerationJob,
   terminalStatuses: TERMINAL_STATUSES,
   retryStatus: 'queued',
+  cancellation: generationCancellation,
 };

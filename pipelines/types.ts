@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { Tx } from '../db/client.js';
 import type { JobRow } from '../db/jobs/types.js';
 import type { ActivityDeps } from '../activities/deps.js';
 import type { AppEnv, AppOpenAPI } from '../api/lib/types.js';
@@ -30,4 +31,10 @@ export interface PipelineDefinition {
   terminalStatuses: readonly string[];
   /** The status an admin retry shows until the reset run writes its own. */
   retryStatus: string;
+  /**
+   * How the API records a cancel that no run answered (the run is terminated first): the status
+   * the job ends in (default `failed`) and what must be undone with it, in the same transaction
+   * (generation: the refund). A run that answers records its own.
+   */
+  cancellation?: { status: string; compensate?(tx: Tx, jobId: number): Promise<unknown> };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type proto from '@temporalio/proto';
 import { findJob, findSlotHolder } from '../../db/jobs/queries.js';
@@ -94,26 +95,35 @@ export async function retryJob(deps: AppDeps, job: JobRow): Promise<JobChange> {
 
 /**
  * Cancels an active job: its running workflow is cancelled (stage activities stop, a paid
- * prediction is cancelled at its provider) and records the cancellation itself; when no run
- * answers within 10 s the API records it. Either way the job ends `failed` with CANCELLED_BY_ADMIN
- * and every live client gets the event.
+ * prediction is cancelled at its provider) and records the cancellation itself. A run that does
+ * not answer within 10 s (its worker down or stuck) is terminated, so it can never move the job
+ * afterwards, and the API records the cancel as the pipeline says (`cancellation`; by default
+ * `failed` with `reason.code`). Every live client gets the event.
  */
-export async function cancelJob(deps: AppDeps, job: JobRow): Promise<JobChange> {
+export async function cancelJob(deps: AppDeps, job: JobRow, reason: { code: string; message: string } = ADMIN_CANCEL): Promise<JobChange> {
   if (!isJobActive(deps, job)) throw new ApiError(409, 'Conflict', `Job ${job.id} is ${job.status}; only an active job can be cancelled.`);
+  const pipeline = pipelineOf(deps, job);
   const running = await runningWorkflowOf(deps, job);
   if (running) {
     const handle = deps.temporal.workflow.getHandle(running.workflowId, running.runId);
-    try {
-      await handle.cancel();
-      await Promise.race([handle.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CANCEL_CONFIRM_MS).unref())]);
-    } catch (error) {
+    const ignoreGone = (error: unknown) => {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
+    };
+    await handle.cancel().catch(ignoreGone);
+    const ended = await Promise.race([handle.result().then(() => true, () => true), sleep(CANCEL_CONFIRM_MS, false, { ref: false })]);
+    if (!ended) await handle.terminate(`${reason.message}; the run did not answer the cancel`).catch(ignoreGone);
   }
-  await deps.store.markCancelled(job.id, ENGINE_ERROR_CODES.cancelled, { unlessStatus: pipelineOf(deps, job).terminalStatuses });
+  await deps.store.markCancelled(job.id, reason.code, {
+    status: pipeline.cancellation?.status ?? FAILED,
+    message: reason.message,
+    unlessStatus: pipeline.terminalStatuses,
+    ...(pipeline.cancellation?.compensate ? { onCancelled: (tx) => pipeline.cancellation!.compensate!(tx, job.id) } : {}),
+  });
   const after = await findJob(deps.sql, job.id);
   return { jobId: job.id, oldStatus: job.status, newStatus: after?.status ?? FAILED, retryCount: after?.retryCount ?? job.retryCount };
 }
+
+const ADMIN_CANCEL = { code: ENGINE_ERROR_CODES.cancelled, message: 'cancelled by an admin' };
 
 /** The job's own run when it still runs, else the newest running child it started. */
 async function runningWorkflowOf(deps: AppDeps, job: JobRow): Promise<{ workflowId: string; runId: string } | undefined> {
