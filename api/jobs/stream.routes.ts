@@ -26,9 +26,10 @@ const Seq = z.string().regex(/^\d{1,9}$/, 'must be a non-negative integer').opti
 const Since = Seq.openapi({ description: 'Send only events after this seq (default 0: the whole timeline)' });
 const LastEventId = Seq.openapi({ description: 'The last seq the client has; EventSource sends it when it reconnects. Wins over `since`.' });
 const TrackingToken = z.string().optional().openapi({ description: 'Close-Up jobs: the tracking token from the submit answer' });
+const AccessToken = z.string().optional().openapi({ description: 'Signed-in products’ jobs: the Supabase access token, for clients that cannot send Authorization (EventSource, browsers’ WebSocket)' });
 
 const AccessDescription =
-  'Admins send `Authorization: Bearer <ADMIN_TOKEN>`; anyone else as the job’s pipeline says (Close-Up: `tracking_token` query parameter or `X-Tracking-Token`). ' +
+  'Admins send `Authorization: Bearer <ADMIN_TOKEN>`; anyone else as the job’s pipeline says (Close-Up: `tracking_token` query parameter or `X-Tracking-Token`; generation: the owner’s access token as bearer or `access_token`). ' +
   'An unknown job and a refused one both answer 404.';
 
 export const events = createRoute({
@@ -43,7 +44,7 @@ export const events = createRoute({
     AccessDescription,
   request: {
     params: JobParams,
-    query: z.object({ since: Since, tracking_token: TrackingToken }),
+    query: z.object({ since: Since, tracking_token: TrackingToken, access_token: AccessToken }),
     headers: z.object({ 'last-event-id': LastEventId }),
   },
   responses: {
@@ -65,7 +66,7 @@ export const socket = createRoute({
   request: {
     params: JobParams,
     // Checked by the handler: a refused upgrade can only say why in its close frame.
-    query: z.object({ since: z.string().optional().openapi({ description: 'Send only events after this seq (default 0: the whole timeline)' }), tracking_token: TrackingToken }),
+    query: z.object({ since: z.string().optional().openapi({ description: 'Send only events after this seq (default 0: the whole timeline)' }), tracking_token: TrackingToken, access_token: AccessToken }),
   },
   responses: {
     101: { description: 'Switched to the WebSocket protocol' },

@@ -161,6 +161,8 @@ describe('live status', () => {
     // The engine's own stream route reads it with the same token.
     const engine = await sseEvents(`${stack.url}/api/v1/jobs/${id}/events`, { authorization: `Bearer ${user.token}` });
     assert.equal(engine.at(-1)?.status, 'completed');
+    const byQuery = await sseEvents(`${stack.url}/api/v1/jobs/${id}/events?access_token=${encodeURIComponent(user.token)}`);
+    assert.equal(byQuery.at(-1)?.status, 'completed', 'EventSource clients send the token as access_token');
     assert.equal((await fetch(`${stack.url}/api/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${stranger.token}` } })).status, 404);
   });
 });
