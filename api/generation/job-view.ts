@@ -65,14 +65,14 @@ export async function statusBody(deps: AppDeps, job: GenerationJob) {
   const progress = overallProgress(job);
   const elapsed = (Date.now() - job.createdAt.getTime()) / 1000;
   // Once it has moved, the job's own pace says more than the typical time.
-  const remaining = ended ? 0 : progress >= 0.1 ? (elapsed * (1 - progress)) / progress : Math.max(1, (await estimatedSeconds(deps, job.spec)) - elapsed);
+  const remaining = ended ? 0 : progress >= 0.1 ? (elapsed * (1 - progress)) / progress : (await estimatedSeconds(deps, job.spec)) - elapsed;
   const step = ended || !job.stage || job.status === 'queued' ? STEPS[job.status] : STEPS[job.stage];
   return {
     success: true as const,
     job_id: job.key,
     status: job.status as JobStatus,
     progress,
-    generation_info: { current_step: step ?? job.status, estimated_remaining_seconds: Math.round(remaining) },
+    generation_info: { current_step: step ?? job.status, estimated_remaining_seconds: ended ? 0 : Math.max(1, Math.ceil(remaining)) },
     ...(job.status === 'queued' ? { queue_position: await queuePosition(deps.sql, job.id) } : {}),
     ...(job.status === 'failed' || job.status === 'cancelled' ? { error: errorOf(job) } : {}),
     created_at: job.createdAt.toISOString(),
