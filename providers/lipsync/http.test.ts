@@ -7,8 +7,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
 import { startLipsyncApiFake, type LipsyncApiFake } from '../../test/fakes/lipsync-api.js';
 import type { ActivityProgress, LipsyncInput } from '../ports.js';
-import { ProviderError } from '../provider-error.js';
 import { HttpLipsyncGenerator, lipsyncScript } from './http.js';
+import { isProviderError } from '../../test/support/provider-errors.js';
 
 const TOKEN = 'r8_test_token';
 const MODEL = 'reelflow/lipsync:0123456789abcdef';
@@ -28,16 +28,6 @@ function input(): LipsyncInput {
 function progress(options: { resumeFrom?: unknown; signal?: AbortSignal } = {}): ActivityProgress & { beats: unknown[] } {
   const beats: unknown[] = [];
   return { beats, heartbeat: (details) => void beats.push(details), report: () => undefined, resumeFrom: options.resumeFrom, signal: options.signal ?? new AbortController().signal };
-}
-
-function providerError(code: string, retryable: boolean, check?: (error: ProviderError) => void) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ProviderError, String(error));
-    assert.equal(error.code, code);
-    assert.equal(error.retryable, retryable);
-    check?.(error);
-    return true;
-  };
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -92,40 +82,40 @@ describe('HTTP lip-sync adapter', () => {
     const job = input();
     await assert.rejects(
       generator.generate(job, progress()),
-      providerError('LIPSYNC_PREDICTION_FAILED', false, (error) => assert.match(error.message, /CUDA out of memory/)),
+      isProviderError('LIPSYNC_PREDICTION_FAILED', false, (error) => assert.match(error.message, /CUDA out of memory/)),
     );
     await assert.rejects(readFile(job.outputPath), { code: 'ENOENT' });
   });
 
   it('names a prediction canceled or aborted at the provider', async () => {
     fake.plan = ['canceled'];
-    await assert.rejects(generator.generate(input(), progress()), providerError('LIPSYNC_PREDICTION_CANCELED', false));
+    await assert.rejects(generator.generate(input(), progress()), isProviderError('LIPSYNC_PREDICTION_CANCELED', false));
     fake.plan = ['starting', 'aborted'];
-    await assert.rejects(generator.generate(input(), progress()), providerError('LIPSYNC_PREDICTION_ABORTED', false));
+    await assert.rejects(generator.generate(input(), progress()), isProviderError('LIPSYNC_PREDICTION_ABORTED', false));
   });
 
   it('retries a rate-limited create later, honouring retry-after, without creating anything', async () => {
     fake.script.create.push({ status: 429, body: { title: 'Request was throttled.', detail: 'Expected available in 7 seconds.', status: 429 }, headers: { 'retry-after': '7' } });
-    await assert.rejects(generator.generate(input(), progress()), providerError('LIPSYNC_429', true, (error) => assert.equal(error.retryAfterMs, 7000)));
+    await assert.rejects(generator.generate(input(), progress()), isProviderError('LIPSYNC_429', true, (error) => assert.equal(error.retryAfterMs, 7000)));
     assert.equal(fake.creates.length, 0);
   });
 
   it('gives up on a create that hangs, as a retryable timeout', async () => {
     fake.script.create.push('hang');
     const started = Date.now();
-    await assert.rejects(generator.generate(input(), progress()), providerError('LIPSYNC_TIMEOUT', true));
+    await assert.rejects(generator.generate(input(), progress()), isProviderError('LIPSYNC_TIMEOUT', true));
     assert.ok(Date.now() - started < 2000);
   });
 
   it('refuses a bad token for good', async () => {
     const wrong = new HttpLipsyncGenerator({ apiUrl: fake.url, token: 'nope', model: MODEL });
-    await assert.rejects(wrong.generate(input(), progress()), providerError('LIPSYNC_401', false));
+    await assert.rejects(wrong.generate(input(), progress()), isProviderError('LIPSYNC_401', false));
   });
 
   it('after a 500 while polling, the next attempt resumes the same prediction', async () => {
     fake.script.poll.push({ status: 500, body: { title: 'Internal server error', detail: 'try again', status: 500 } });
     const first = progress();
-    await assert.rejects(generator.generate(input(), first), providerError('LIPSYNC_500', true));
+    await assert.rejects(generator.generate(input(), first), isProviderError('LIPSYNC_500', true));
     const [details] = first.beats;
     assert.equal(fake.creates.length, 1);
 
@@ -149,7 +139,7 @@ describe('HTTP lip-sync adapter', () => {
   it('a download that breaks leaves no file and is retried', async () => {
     fake.script.download.push({ status: 503, body: { title: 'unavailable', status: 503 } });
     const job = input();
-    await assert.rejects(generator.generate(job, progress()), providerError('LIPSYNC_503', true));
+    await assert.rejects(generator.generate(job, progress()), isProviderError('LIPSYNC_503', true));
     assert.deepEqual((await readdir(scratch)).filter((name) => name.includes(`clip-${outputs}.`)), []);
   });
 
