@@ -109,6 +109,14 @@ const envSchema = z.object({
   GROQ_API_KEY: optionalText,
   GROQ_BASE_URL: url.optional(),
   GROQ_VISION_MODEL: z.string().min(1).default('meta-llama/llama-4-scout-17b-16e-instruct'),
+  // Ad scripts and MV scenes (JSON answers validated with zod); the local writer needs no key.
+  LLM_PROVIDER: z.enum(['groq', 'local'], { error: 'must be groq or local' }).optional(),
+  GROQ_TEXT_MODEL: z.string().min(1).default('openai/gpt-oss-20b'),
+  // Voice-overs: Groq's OpenAI-compatible speech endpoint, or espeak-ng offline.
+  TTS_PROVIDER: z.enum(['groq', 'local'], { error: 'must be groq or local' }).optional(),
+  GROQ_TTS_MODEL: z.string().min(1).default('canopylabs/orpheus-v1-english'),
+  GROQ_TTS_VOICE: z.string().min(1).default('autumn'),
+  ESPEAK_PATH: optionalText,
 
   SMS_PROVIDER: z.enum(['console', 'webhook', 'twilio'], { error: 'must be console, webhook or twilio' }).default('console'),
   SMS_WEBHOOK_URL: url.optional(),
@@ -153,6 +161,11 @@ const envSchema = z.object({
   GENERATION_API_TOKEN: optionalText,
   TEXT_TO_VIDEO_MODEL: z.string().min(1).default('minimax/video-01'),
   IMAGE_TO_VIDEO_MODEL: z.string().min(1).default('minimax/video-01-live'),
+  // Still images (MV character references) through the same predictions API, or rendered locally.
+  IMAGE_MODEL: z.string().min(1).default('black-forest-labs/flux-schnell'),
+  // MV config flavors: one folder each (image_params.yaml, image_prompts.yaml, scene_prompts.yaml, parameters.yaml).
+  MV_CONFIG_DIR: z.string().min(1).default('config/mv'),
+  MV_SYNC_TIMEOUT_SECONDS: positiveInt.default(60),
   DUST_TEXT_TO_VIDEO_COST: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(10),
   DUST_IMAGE_TO_VIDEO_COST: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(8),
   DUST_STARTING_BALANCE: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(100),
@@ -174,7 +187,7 @@ export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as readonly (keyof 
 
 type ParsedEnv = z.output<typeof envSchema>;
 
-export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VALIDATOR' | 'CORS_ALLOWED_ORIGINS'> & {
+export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VALIDATOR' | 'LLM_PROVIDER' | 'TTS_PROVIDER' | 'CORS_ALLOWED_ORIGINS'> & {
   ADMIN_TOKEN: string;
   PHONE_ENCRYPTION_KEY: Buffer;
   PHONE_HASH_KEY: Buffer;
@@ -182,6 +195,8 @@ export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VAL
   WEBHOOK_SIGNING_SECRET: string;
   PUBLIC_BASE_URL: string;
   PHOTO_VALIDATOR: 'groq' | 'local';
+  LLM_PROVIDER: 'groq' | 'local';
+  TTS_PROVIDER: 'groq' | 'local';
   /** `['*']`: any origin; `[]`: no CORS headers at all. */
   CORS_ALLOWED_ORIGINS: string[];
 };
@@ -202,6 +217,8 @@ function requirements(env: ParsedEnv): [string, string][] {
     if (!env.SUPABASE_URL && !env.SUPABASE_JWT_SECRET) missing.push(['SUPABASE_URL', 'or SUPABASE_JWT_SECRET is required when NODE_ENV=production']);
   }
   if (env.PHOTO_VALIDATOR === 'groq') need('GROQ_API_KEY', 'when PHOTO_VALIDATOR=groq');
+  if (env.LLM_PROVIDER === 'groq') need('GROQ_API_KEY', 'when LLM_PROVIDER=groq');
+  if (env.TTS_PROVIDER === 'groq') need('GROQ_API_KEY', 'when TTS_PROVIDER=groq');
   if (env.SMS_PROVIDER === 'webhook') {
     need('SMS_WEBHOOK_URL', 'when SMS_PROVIDER=webhook');
     need('SMS_WEBHOOK_SECRET', 'when SMS_PROVIDER=webhook');
@@ -263,6 +280,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     WEBHOOK_SIGNING_SECRET: values.WEBHOOK_SIGNING_SECRET ?? DEVELOPMENT_SECRETS.WEBHOOK_SIGNING_SECRET,
     PUBLIC_BASE_URL: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/$/, ''),
     PHOTO_VALIDATOR: values.PHOTO_VALIDATOR ?? (values.GROQ_API_KEY ? 'groq' : 'local'),
+    LLM_PROVIDER: values.LLM_PROVIDER ?? (values.GROQ_API_KEY ? 'groq' : 'local'),
+    TTS_PROVIDER: values.TTS_PROVIDER ?? (values.GROQ_API_KEY ? 'groq' : 'local'),
     // Any origin is safe for tokens sent in a header (no cookies); production still opts in.
     CORS_ALLOWED_ORIGINS: values.CORS_ALLOWED_ORIGINS ?? (values.NODE_ENV === 'production' ? [] : ['*']),
     // Neither Supabase setting outside production: tokens from `npm run token`, signed with a development secret.

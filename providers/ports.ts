@@ -133,3 +133,71 @@ export interface VideoGenerator {
   readonly name: 'local' | 'http';
   generate(request: GenerationRequest, progress: ActivityProgress): Promise<{ model: string; predictionId?: string }>;
 }
+
+/** What a product ad is about (the product-ad seed's form). */
+export interface AdBrief {
+  productName: string;
+  style: string;
+  ctaText: string;
+  /** Whether the merchant uploaded a product photo (the visuals then animate it). */
+  hasProductImage: boolean;
+  /** The ad's target length, seconds. */
+  targetSeconds: number;
+}
+
+/** An ad script: what is said, what is shown and when. Times in seconds from the start. */
+export interface AdScript {
+  hook: string;
+  body: string;
+  callToAction: string;
+  /** The whole voice-over, in speaking order (hook, body, call to action). */
+  voiceover: string;
+  /** Short lines shown on screen, each within [0, targetSeconds]. */
+  onScreenLines: { text: string; startSeconds: number; endSeconds: number }[];
+  /** A prompt for the visuals (text-to-video or image-to-video). */
+  visualPrompt: string;
+}
+
+/** A music-video scene plan request: the concept, how many scenes, and the flavor's template and parameters. */
+export interface ScenePlanRequest {
+  conceptPrompt: string;
+  numScenes: number;
+  /** The flavor's scene prompt template (scene_prompts.yaml) and parameters (parameters.yaml), as parsed. */
+  template: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface ScenePlan {
+  scenes: { sequence: number; prompt: string; duration: number }[];
+}
+
+/** How a writer's answer was made: its model ('local/template' offline) and the tokens it used (for cost). */
+export interface WriterAnswer<T> {
+  value: T;
+  model: string;
+  usage: TokenUsage;
+}
+
+/**
+ * Structured text from a language model: JSON answers validated with zod (Groq chat completions),
+ * or a deterministic template writer offline. Throws ProviderError.
+ */
+export interface TextWriter {
+  readonly name: 'groq' | 'local';
+  writeAdScript(brief: AdBrief, signal?: AbortSignal): Promise<WriterAnswer<AdScript>>;
+  planScenes(request: ScenePlanRequest, signal?: AbortSignal): Promise<WriterAnswer<ScenePlan>>;
+}
+
+/** Speech for a voice-over: Groq's OpenAI-compatible speech endpoint, or espeak-ng offline. */
+export interface SpeechSynthesizer {
+  readonly name: 'groq' | 'local';
+  /** Writes the spoken `text` to `outputPath` as AAC in an .m4a; throws ProviderError. */
+  synthesize(request: { text: string; outputPath: string }, signal?: AbortSignal): Promise<{ model: string; voice: string; durationSeconds: number; characters: number }>;
+}
+
+/** Still images (MV character references): a predictions API model, or a local render. */
+export interface ImageGenerator {
+  readonly name: 'local' | 'http';
+  /** Writes a JPEG of the prompt at width×height to `outputPath` (a provider's PNG/WebP converted); throws ProviderError. */
+  generate(request: { prompt: string; width: number; height: number; outputPath: string }, progress: ActivityProgress): Promise<{ model: string; predictionId?: string }>;
+}
