@@ -75,6 +75,18 @@ ensure_ffmpeg() {
   fi
 }
 
+# The offline speech synthesizer (TTS_PROVIDER=local): ESPEAK_PATH or PATH; Debian as root installs it.
+ensure_espeak() {
+  if [ -n "${ESPEAK_PATH:-}" ]; then
+    [ -x "$ESPEAK_PATH" ] || die "ESPEAK_PATH=$ESPEAK_PATH is not an executable file"
+    return
+  fi
+  command -v espeak-ng >/dev/null 2>&1 && return
+  is_debian_root || die "espeak-ng is not installed: install it (apt-get install espeak-ng) or set ESPEAK_PATH"
+  say "installing espeak-ng from Debian's packages"
+  apt_install espeak-ng
+}
+
 database_host_port() {
   local url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/reelflow}"
   local rest="${url#*://}"; rest="${rest#*@}"; rest="${rest%%/*}"

@@ -9,5 +9,6 @@ ensure_node_modules
 node --import tsx scripts/check-config.ts
 ensure_temporal_cli
 ensure_ffmpeg
+ensure_espeak
 ensure_postgres
 exec node --import tsx scripts/dev.ts

@@ -8,5 +8,6 @@ ensure_node_modules
 ensure_temporal_cli
 ensure_minio
 ensure_ffmpeg
+ensure_espeak
 ensure_postgres
 exec node --import tsx test/run.ts "$@"
