@@ -6,9 +6,9 @@ const KEEP_ALIVE_EVERY_MS = 500;
 
 export interface RunningActivity extends ActivityProgress {
   /**
-   * Runs `work` while heartbeating every half second with the last details an adapter gave, so
-   * a long step without heartbeats of its own (a download, an upload, a probe) does not time the
-   * attempt out, and the next attempt still resumes from those details.
+   * Runs `work` while heartbeating every half second with the last details an adapter gave (or the
+   * previous attempt's), so a long step without heartbeats of its own (a download, an upload, a
+   * probe) does not time the attempt out, and the next attempt still resumes from those details.
    */
   keepAlive<T>(work: () => Promise<T>): Promise<T>;
 }
@@ -33,7 +33,10 @@ export function activityProgress(report: (fraction: number) => void = () => {}):
     signal: context.cancellationSignal,
     report,
     async keepAlive(work) {
-      const timer = setInterval(() => context.heartbeat(lastDetails), KEEP_ALIVE_EVERY_MS);
+      // Only once there is something to repeat: the adapter's own first heartbeat comes quickly.
+      const timer = setInterval(() => {
+        if (lastDetails !== undefined) context.heartbeat(lastDetails);
+      }, KEEP_ALIVE_EVERY_MS);
       try {
         return await work();
       } finally {
