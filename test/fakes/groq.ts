@@ -8,12 +8,23 @@ import { readBody, sendJson, startLoopbackServer } from './loopback.js';
  * invalid_api_key, 400 model_decommissioned for a retired model, 404 model_not_found for an
  * unknown one, 413 when a base64 image request exceeds 4 MB, 429 rate_limit_exceeded with
  * retry-after, usage with prompt/completion/total tokens and Groq's timing fields.
+ * JSON answers as console.groq.com/docs/structured-outputs documents them: `json_schema` only for
+ * the models listed there (400, Groq's wording), `strict: true` only with every property required
+ * and objects closed (400; that wording is ours, Groq's is not documented), `json_object` only
+ * when the messages mention JSON (400, Groq's wording).
  * The assistant's answers are scripted; so are failures, one per request, and a hang.
  */
 
 export const GROQ_FAKE_KEY = 'gsk_test_key';
 export const GROQ_FAKE_MODEL = 'meta-llama/llama-4-scout-17b-16e-instruct';
 export const GROQ_DECOMMISSIONED_MODEL = 'llama-3.2-11b-vision-preview';
+/** A text model with strict structured outputs (the default GROQ_TEXT_MODEL). */
+export const GROQ_FAKE_TEXT_MODEL = 'openai/gpt-oss-20b';
+/** A current text model without structured outputs: JSON-object mode only. */
+export const GROQ_JSON_OBJECT_MODEL = 'llama-3.3-70b-versatile';
+
+const MODELS = new Set([GROQ_FAKE_MODEL, GROQ_FAKE_TEXT_MODEL, GROQ_JSON_OBJECT_MODEL]);
+const STRUCTURED_OUTPUT_MODELS = new Set([GROQ_FAKE_MODEL, GROQ_FAKE_TEXT_MODEL]);
 /** Groq's documented ceiling for a request carrying a base64 image. */
 export const GROQ_BASE64_REQUEST_LIMIT = 4 * 1024 * 1024;
 
@@ -39,7 +50,54 @@ export const groqFailures = {
     body: groqError(message, 'invalid_request_error'),
   }),
   hang: (): GroqScripted => 'hang',
+  /** Groq's own check refused the model's JSON; `failed_generation` is what the model wrote. */
+  jsonValidateFailed: (failedGeneration: string): GroqScripted => ({
+    status: 400,
+    body: {
+      error: {
+        message: "Failed to generate JSON. Please adjust your prompt. See 'failed_generation' for more details.",
+        type: 'invalid_request_error',
+        code: 'json_validate_failed',
+        failed_generation: failedGeneration,
+      },
+    },
+  }),
 };
+
+type JsonSchemaNode = { type?: unknown; properties?: Record<string, unknown>; required?: unknown; additionalProperties?: unknown };
+
+/** Where a strict schema breaks Groq's rules (every property required, objects closed), or undefined. */
+function strictViolation(node: unknown, path = 'schema'): string | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const schema = node as JsonSchemaNode & Record<string, unknown>;
+  if (schema.type === 'object' || schema.properties) {
+    const names = Object.keys(schema.properties ?? {});
+    const required = Array.isArray(schema.required) ? schema.required : [];
+    const optional = names.find((name) => !required.includes(name));
+    if (optional) return `${path}: property '${optional}' must be required with strict: true`;
+    if (schema.additionalProperties !== false) return `${path}: additionalProperties must be false with strict: true`;
+  }
+  for (const [key, child] of Object.entries(schema)) {
+    const found = Array.isArray(child) ? child.map((item, index) => strictViolation(item, `${path}/${key}/${index}`)).find(Boolean) : strictViolation(child, `${path}/${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Groq's 400 for a response_format the model or the messages do not allow, else undefined. */
+function responseFormatRefusal(body: GroqRequest['body']): string | undefined {
+  const format = body.response_format;
+  if (format?.type === 'json_schema') {
+    if (!STRUCTURED_OUTPUT_MODELS.has(body.model)) return 'This model does not support response format `json_schema`. See supported models at https://console.groq.com/docs/structured-outputs#supported-models';
+    if (format.json_schema?.strict) {
+      const violation = strictViolation(format.json_schema.schema);
+      if (violation) return `invalid JSON schema for response_format: ${violation}`;
+    }
+  }
+  const text = body.messages.map((message) => (typeof message.content === 'string' ? message.content : message.content.map((part) => part.text ?? '').join(' '))).join(' ');
+  if (format?.type === 'json_object' && !/json/i.test(text)) return "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.";
+  return undefined;
+}
 
 export interface GroqRequest {
   authorization: string | undefined;
@@ -48,6 +106,7 @@ export interface GroqRequest {
     messages: { role: string; content: string | { type: string; text?: string; image_url?: { url: string } }[] }[];
     temperature?: number;
     max_completion_tokens?: number;
+    response_format?: { type: string; json_schema?: { name: string; schema: unknown; strict?: boolean } };
   };
   bytes: number;
 }
@@ -80,9 +139,11 @@ export async function startGroqFake() {
     if (body.model === GROQ_DECOMMISSIONED_MODEL) {
       return sendJson(response, 400, groqError(`The model \`${body.model}\` has been decommissioned and is no longer supported. Please refer to https://console.groq.com/docs/deprecations for a recommendation on which model to use instead.`, 'invalid_request_error', 'model_decommissioned'));
     }
-    if (body.model !== GROQ_FAKE_MODEL) {
+    if (!MODELS.has(body.model)) {
       return sendJson(response, 404, groqError(`The model \`${body.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found'));
     }
+    const refusal = responseFormatRefusal(body);
+    if (refusal) return sendJson(response, 400, { error: { message: refusal, type: 'invalid_request_error', param: 'response_format' } });
     const failure = failures.shift();
     if (failure === 'hang') return; // never answers: the client's timeout must fire
     if (failure) return sendJson(response, failure.status, failure.body, failure.headers);
