@@ -98,12 +98,17 @@ function describeBounds(node: unknown): void {
   if (typeof node !== 'object' || node === null) return;
   const schema = node as Record<string, unknown>;
   const words: string[] = [];
+  if (typeof schema['minItems'] === 'number' && schema['minItems'] === schema['maxItems']) {
+    words.push(`exactly ${schema['minItems']} items`);
+    delete schema['minItems'];
+    delete schema['maxItems'];
+  }
   for (const [keyword, phrase] of Object.entries(BOUND_WORDS)) {
     const bound = schema[keyword];
     if (typeof bound !== 'number') continue;
     delete schema[keyword];
-    // z.number().int() adds ±2^53 bounds that say nothing to a reader.
-    if (Math.abs(bound) < Number.MAX_SAFE_INTEGER) words.push(phrase.replace('{n}', String(bound)));
+    // Trimmed text must not be empty anyway; z.number().int() adds ±2^53, which says nothing.
+    if ((keyword !== 'minLength' || bound > 1) && Math.abs(bound) < Number.MAX_SAFE_INTEGER) words.push(phrase.replace('{n}', String(bound)));
   }
   if (words.length > 0) schema['description'] = [schema['description'], words.join(', ')].filter(Boolean).join('; ');
   Object.values(schema).forEach(describeBounds);

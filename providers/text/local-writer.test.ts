@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isProviderError } from '../../test/support/provider-errors.js';
 import type { AdBrief, ScenePlanRequest } from '../ports.js';
-import { ProviderError } from '../provider-error.js';
 import { adScriptSchema } from './answers.js';
 import { createLocalTextWriter, LOCAL_TEXT_MODEL } from './local-writer.js';
 import { countWords, TEXT_REQUEST_INVALID } from './requests.js';
@@ -14,15 +14,6 @@ const SCENES: ScenePlanRequest = {
   template: 'Scene {sequence} of {count} of a music video about {concept}. One continuous shot.',
   parameters: { scene_duration: 8, default_num_scenes: 4 },
 };
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => assert.fail('expected the writer to refuse'),
-    (caught: unknown) => caught,
-  );
-  assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-  return error;
-}
 
 describe('local text writer: ad scripts', () => {
   it('writes a script a Groq answer would have to match, from the brief, for free', async () => {
@@ -79,8 +70,7 @@ describe('local text writer: ad scripts', () => {
 
   it('refuses an ad length it cannot fill', async () => {
     for (const targetSeconds of [0, 2, 121, Number.NaN]) {
-      const error = await rejection(writer.writeAdScript({ ...BRIEF, targetSeconds }));
-      assert.deepEqual([error.code, error.retryable], [TEXT_REQUEST_INVALID, false]);
+      await assert.rejects(writer.writeAdScript({ ...BRIEF, targetSeconds }), isProviderError(TEXT_REQUEST_INVALID, false), `${targetSeconds} s`);
     }
   });
 });
@@ -120,8 +110,7 @@ describe('local text writer: scene plans', () => {
       { ...SCENES, parameters: { scene_duration: -1 } },
       { ...SCENES, parameters: { scene_duration: '8' } },
     ]) {
-      const error = await rejection(writer.planScenes(request));
-      assert.deepEqual([error.code, error.retryable], [TEXT_REQUEST_INVALID, false], JSON.stringify(request));
+      await assert.rejects(writer.planScenes(request), isProviderError(TEXT_REQUEST_INVALID, false), JSON.stringify(request));
     }
   });
 });
