@@ -131,11 +131,14 @@ describe('Groq text writer: ad scripts', () => {
 
   it('falls back to JSON-object mode for a model without structured outputs, and remembers', async () => {
     const jsonObjectWriter = writer({ model: GROQ_JSON_OBJECT_MODEL });
-    groq.answers.push(answer(SCRIPT), answer(SCRIPT));
+    // Without a schema to hold it, a model may wrap its JSON in Markdown.
+    const fenced = `\`\`\`json\n${answer(SCRIPT)}\n\`\`\``;
+    groq.answers.push(answer(SCRIPT), fenced);
     const first = await jsonObjectWriter.writeAdScript(BRIEF);
     assert.equal(first.model, GROQ_JSON_OBJECT_MODEL);
     assert.deepEqual(first.usage, usageOf(answer(SCRIPT)), 'the refused request cost nothing');
-    await jsonObjectWriter.writeAdScript(BRIEF);
+    const second = await jsonObjectWriter.writeAdScript(BRIEF);
+    assert.equal(second.value.hook, SCRIPT.hook);
     assert.deepEqual(
       groq.requests.map((request) => request.body.response_format?.type),
       ['json_schema', 'json_object', 'json_object'],
