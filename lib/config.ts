@@ -117,6 +117,10 @@ const envSchema = z.object({
   GROQ_TTS_MODEL: z.string().min(1).default('canopylabs/orpheus-v1-english'),
   GROQ_TTS_VOICE: z.string().min(1).default('autumn'),
   ESPEAK_PATH: optionalText,
+  // Stage costs (jobs.cost_usd) from the providers' reported usage; 0 = not priced. Local adapters report none.
+  LLM_USD_PER_MILLION_INPUT_TOKENS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
+  LLM_USD_PER_MILLION_OUTPUT_TOKENS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
+  TTS_USD_PER_MILLION_CHARACTERS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
 
   SMS_PROVIDER: z.enum(['console', 'webhook', 'twilio'], { error: 'must be console, webhook or twilio' }).default('console'),
   SMS_WEBHOOK_URL: url.optional(),

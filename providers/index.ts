@@ -7,7 +7,9 @@ import { createHttpLipsyncGenerator } from './lipsync/http.js';
 import { createLocalLipsyncGenerator } from './lipsync/local.js';
 import { createOtpSender } from './otp-sender/index.js';
 import { createPhotoValidator } from './photo-validation/create-photo-validator.js';
-import type { LipsyncGenerator, OtpSender, PhotoValidator, Storage, VideoDelivery, VideoGenerator } from './ports.js';
+import type { LipsyncGenerator, OtpSender, PhotoValidator, SpeechSynthesizer, Storage, TextWriter, VideoDelivery, VideoGenerator } from './ports.js';
+import { createSpeechSynthesizer } from './speech/index.js';
+import { createTextWriter } from './text/index.js';
 import { createStorage } from './storage/create-storage.js';
 
 export interface Providers {
@@ -15,6 +17,8 @@ export interface Providers {
   photoValidator: PhotoValidator;
   lipsync: LipsyncGenerator;
   videoGenerator: VideoGenerator;
+  textWriter: TextWriter;
+  speech: SpeechSynthesizer;
   otpSender: OtpSender;
   delivery: VideoDelivery;
 }
@@ -26,6 +30,8 @@ export function createProviders(config: Config, deps: { sql: Sql; logger: Logger
     photoValidator: createPhotoValidator(config),
     lipsync: config.LIPSYNC_PROVIDER === 'http' ? createHttpLipsyncGenerator(config) : createLocalLipsyncGenerator(config),
     videoGenerator: createVideoGenerator(config),
+    textWriter: createTextWriter(config),
+    speech: createSpeechSynthesizer(config),
     otpSender: createOtpSender(config, deps.logger),
     delivery: createVideoDelivery(config, deps),
   };
@@ -38,6 +44,8 @@ export function describeProviders(providers: Providers): Record<string, string> 
     photoValidator: providers.photoValidator.name,
     lipsync: providers.lipsync.name,
     videoGenerator: providers.videoGenerator.name,
+    textWriter: providers.textWriter.name,
+    speech: providers.speech.name,
     otpSender: providers.otpSender.name,
     delivery: providers.delivery.name,
   };

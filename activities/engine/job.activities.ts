@@ -29,6 +29,17 @@ export interface JobCall {
 export function createJobActivities(deps: { store: JobStore }) {
   const { store } = deps;
   return {
+    /**
+     * Whether the API committed the job this workflow was started for (false: its transaction
+     * rolled back after the start; there is nothing to do). Waits while that transaction is open.
+     * A job that exists but is not this workflow's fails for good (JOB_FOREIGN_WRITE).
+     */
+    async awaitAcceptance(call: JobCall): Promise<boolean> {
+      const exists = await store.awaitAcceptance(call.job.id);
+      if (exists) await refuseForeignWrites(() => store.checkWriter(call.job, currentWriter(call.originRunId)));
+      return exists;
+    },
+
     async recordStage(call: JobCall & { change: StageChange }): Promise<void> {
       await refuseForeignWrites(() => store.recordStage(call.job, currentWriter(call.originRunId), call.change));
     },

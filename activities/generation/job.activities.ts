@@ -8,33 +8,14 @@ import type { GenerationSpec } from '../../workflows/generation/contract.js';
 import { currentWriter, refuseForeignWrites, type JobCall } from '../engine/job.activities.js';
 import type { GeneratedClip } from './media.activities.js';
 
-/**
- * The key of the lock the API holds while it creates a generation job and starts its workflow:
- * the workflow's first activity waits on it, so it never looks before the API's transaction ended.
- */
-export const acceptanceLock = (jobId: number) => `generation-acceptance:${jobId}`;
-
-/** The generation job's own writes besides the stage kit's: acceptance, the video row, the refund. */
+/** The generation job's own writes besides the stage kit's: the video row, the refund. */
 export function createGenerationJobActivities(deps: { sql: Sql; store: JobStore }) {
   const { sql, store } = deps;
   return {
-    /**
-     * Whether the API committed the job this workflow was started for (false: its transaction
-     * rolled back after the start, nothing was charged, there is nothing to do). A job that exists
-     * but is not this workflow's fails the activity for good (JOB_FOREIGN_WRITE).
-     */
-    async awaitAcceptance(call: JobCall): Promise<boolean> {
-      const exists = await sql.begin(async (tx) => {
-        await tx`select pg_advisory_xact_lock(hashtextextended(${acceptanceLock(call.job.id)}, 0))`;
-        return (await tx`select 1 from jobs where id = ${call.job.id}`).length > 0;
-      });
-      if (exists) await refuseForeignWrites(() => store.checkWriter(call.job, currentWriter(call.originRunId)));
-      return exists;
-    },
-
-    /** Saves the finished video in the user's list (once per job) and the generation figures; returns the video id. */
-    async saveGeneratedVideo(input: { job: JobRef; accountId: string; spec: GenerationSpec; clip: GeneratedClip }): Promise<string> {
+    /** Saves the finished video in the user's list (once per job) and the generation figures; returns the video id. Only the job's own workflow may. */
+    async saveGeneratedVideo(input: JobCall & { accountId: string; spec: GenerationSpec; clip: GeneratedClip }): Promise<string> {
       const { clip } = input;
+      await refuseForeignWrites(() => store.checkWriter(input.job, currentWriter(input.originRunId)));
       const id = await saveVideo(sql, {
         accountId: input.accountId,
         jobId: input.job.id,

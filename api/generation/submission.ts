@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { WorkflowStartOptions } from '@temporalio/client';
-import { acceptanceLock } from '../../activities/generation/job.activities.js';
 import { debitForJob, ensureAccount, InsufficientCreditsError } from '../../db/credits/ledger.js';
 import { createGenerationJob, jobByIdempotencyKey, releaseIdempotencyKey } from '../../db/generation/jobs.js';
 import type { SignedInUser } from '../../lib/auth/supabase-token.js';
@@ -60,7 +59,7 @@ function startOptions(input: GenerationInput, workflowId: string, taskQueue: str
  * Accepts a generation request: in one transaction the account is made on first sight (with its
  * starting DUST), the price is debited, the workflow is started and the job is written — so a
  * refused debit (402) leaves no job, and a job always has its debit. The workflow's first activity
- * waits for this transaction (acceptanceLock) and does nothing if it rolled back.
+ * waits for this transaction (store.holdAcceptance) and does nothing if it rolled back.
  *
  * Idempotency-Key: the same key and body give the earlier job (no second debit); another body →
  * 422; the key still held by a request in flight → 409; a failed or cancelled job frees its key.
@@ -96,7 +95,7 @@ export async function acceptGeneration(deps: AppDeps, user: SignedInUser, reques
         throw new ApiError(422, 'IdempotencyKeyReused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
       } else if (earlier) return { jobKey: earlier.jobKey, replayed: true };
     }
-    await tx`select pg_advisory_xact_lock(hashtextextended(${acceptanceLock(job.id)}, 0))`;
+    await deps.store.holdAcceptance(tx, job.id);
     try {
       await debitForJob(tx, user.id, job.id, cost, `${spec.type} job ${job.key}`);
     } catch (error) {

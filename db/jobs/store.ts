@@ -102,8 +102,27 @@ async function reclaimSlot(tx: Tx, job: LockedJob): Promise<void> {
   await tx`update jobs set holds_slot = true where id = ${job.id}`;
 }
 
+/** The advisory lock a job's creating transaction holds until it ends (see holdAcceptance). */
+const acceptanceLock = (jobId: number) => `job-acceptance:${jobId}`;
+
 export function createJobStore(sql: Sql) {
   return {
+    /**
+     * Held by the transaction that creates a job and starts its workflow (in that order or the
+     * other): the workflow's first activity (awaitAcceptance) waits until the transaction ended.
+     */
+    async holdAcceptance(tx: Tx, jobId: number): Promise<void> {
+      await tx`select pg_advisory_xact_lock(hashtextextended(${acceptanceLock(jobId)}, 0))`;
+    },
+
+    /** Waits for the creating transaction (holdAcceptance) to end; whether it committed the job. */
+    async awaitAcceptance(jobId: number): Promise<boolean> {
+      return sql.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock(hashtextextended(${acceptanceLock(jobId)}, 0))`;
+        return (await tx`select 1 from jobs where id = ${jobId}`).length > 0;
+      });
+    },
+
     /** A fresh id and key for a job about to be created (storage keys, workflow inputs need them first). */
     async reserve(): Promise<JobRef> {
       const [row] = await sql<{ id: number; key: string }[]>`select nextval(pg_get_serial_sequence('jobs', 'id'))::bigint as id, gen_random_uuid()::text as key`;

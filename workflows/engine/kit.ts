@@ -63,6 +63,14 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
       return stage;
     },
 
+    /**
+     * Whether the API's transaction that created the job (and started this workflow inside it)
+     * committed: waits while it is open; false when it rolled back (do nothing then).
+     */
+    accepted(): Promise<boolean> {
+      return jobs.awaitAcceptance({ job, originRunId });
+    },
+
     /** Moves the job to `status` within the current stage. */
     async status(status: Status, change: Change = {}): Promise<void> {
       track(status, stage);

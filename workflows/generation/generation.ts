@@ -6,7 +6,7 @@ import { PIPELINE, type GenerationInput, type JobStatus, type Stage, type Webhoo
 
 const retryTransient = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
-const { awaitAcceptance, saveGeneratedVideo, refundGeneration } = proxyActivities<GenerationActivities>(jobActivityOptions);
+const { saveGeneratedVideo, refundGeneration } = proxyActivities<GenerationActivities>(jobActivityOptions);
 const { fetchSourceImage } = proxyActivities<GenerationActivities>({
   startToCloseTimeout: '2m',
   retry: { ...retryTransient, maximumAttempts: 5 },
@@ -42,7 +42,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
   const { job, spec } = input;
   const kit = jobKit<JobStatus, Stage>({ pipeline: PIPELINE, job });
   // The API's transaction may still be open, or may have rolled back: then there is no job to run.
-  if (!(await awaitAcceptance({ job, originRunId: kit.originRunId }))) return { status: 'not_accepted' };
+  if (!(await kit.accepted())) return { status: 'not_accepted' };
   const { generateVideo } = generationActivities(input.tuning);
   const webhooks: Promise<void>[] = [];
   const notify = (event: WebhookEvent) => {
@@ -68,7 +68,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
         // The video exists and was paid for: from here a cancel no longer stops the job.
         const videoId = await CancellationScope.nonCancellable(async () => {
           await kit.enter('finish');
-          const id = await saveGeneratedVideo({ job, accountId: input.accountId, spec, clip });
+          const id = await saveGeneratedVideo({ job, originRunId: kit.originRunId, accountId: input.accountId, spec, clip });
           await kit.status('completed', {
             detail: { video_id: id, model: clip.model, ...(clip.predictionId ? { prediction_id: clip.predictionId } : {}) },
             assets: [
