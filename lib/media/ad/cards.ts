@@ -67,8 +67,8 @@ export function wrapText(text: string, maxWidth: number, preferred: number, smal
   }
 }
 
-/** Baselines for `lines` stacked from `top`, each centred in its line box. */
-function stackLines(wrapped: WrappedText, top: number, color?: string): TextLine[] {
+/** Wrapped text as text-image lines stacked from `top` (pixels), each centred in a line box 1.25 em high. */
+export function stackLines(wrapped: WrappedText, top: number, color?: string): TextLine[] {
   const lineHeight = wrapped.fontSize * LINE_HEIGHT_EM;
   return wrapped.lines.map((text, index) => ({
     text,
@@ -78,7 +78,8 @@ function stackLines(wrapped: WrappedText, top: number, color?: string): TextLine
   }));
 }
 
-const blockHeight = (wrapped: WrappedText) => Math.round(wrapped.lines.length * wrapped.fontSize * LINE_HEIGHT_EM);
+/** The height of stackLines' block, pixels. */
+export const blockHeight = (wrapped: WrappedText) => Math.round(wrapped.lines.length * wrapped.fontSize * LINE_HEIGHT_EM);
 
 /** A rounded rectangle as SVG, centred on the frame's width. */
 function pill(frameWidth: number, top: number, width: number, height: number, fill: string, opacity = 1): string {
