@@ -12,6 +12,16 @@ import { jobEventStream, KEEPALIVE } from './job-stream.js';
 import type * as routes from './stream.routes.js';
 import type { JobStreamEventBody } from './stream.routes.js';
 
+/** A client's `{"type":"ping"}` gets `{"type":"pong"}`; anything else is ignored. */
+export const answerPing: NonNullable<WSEvents['onMessage']> = (event, ws) => {
+  if (typeof event.data !== 'string') return;
+  try {
+    if ((JSON.parse(event.data) as { type?: unknown } | null)?.type === 'ping') ws.send(JSON.stringify({ type: 'pong' }));
+  } catch {
+    // not JSON: nothing to answer
+  }
+};
+
 /** WebSocket close codes (RFC 6455): done, refused by policy, server error. */
 const CLOSE_NORMAL = 1000;
 const CLOSE_POLICY = 1008;
@@ -96,16 +106,7 @@ function follow(c: Context<AppEnv>, access: JobAccess, since: number): WSEvents 
         }
       })();
     },
-    onMessage(event, ws) {
-      if (typeof event.data !== 'string') return;
-      let message: unknown;
-      try {
-        message = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if ((message as { type?: unknown } | null)?.type === 'ping') ws.send(JSON.stringify({ type: 'pong' }));
-    },
+    onMessage: answerPing,
     onClose() {
       aborted.abort();
     },

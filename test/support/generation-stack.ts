@@ -81,8 +81,9 @@ export async function startGenerationStack(options: { env?: Record<string, strin
     sql,
     temporal,
     app,
-    /** The API's base URL (http://127.0.0.1:<port>). */
+    /** The API's base URL (http://127.0.0.1:<port>), and its WebSocket base (ws://…). */
     url: served.url,
+    wsUrl: served.wsUrl,
     providers,
     worker,
     as,
