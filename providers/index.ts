@@ -7,7 +7,8 @@ import { createHttpLipsyncGenerator } from './lipsync/http.js';
 import { createLocalLipsyncGenerator } from './lipsync/local.js';
 import { createOtpSender } from './otp-sender/index.js';
 import { createPhotoValidator } from './photo-validation/create-photo-validator.js';
-import type { LipsyncGenerator, OtpSender, PhotoValidator, SpeechSynthesizer, Storage, TextWriter, VideoDelivery, VideoGenerator } from './ports.js';
+import { createImageGenerator } from './image/index.js';
+import type { ImageGenerator, LipsyncGenerator, OtpSender, PhotoValidator, SpeechSynthesizer, Storage, TextWriter, VideoDelivery, VideoGenerator } from './ports.js';
 import { createSpeechSynthesizer } from './speech/index.js';
 import { createTextWriter } from './text/index.js';
 import { createStorage } from './storage/create-storage.js';
@@ -17,6 +18,7 @@ export interface Providers {
   photoValidator: PhotoValidator;
   lipsync: LipsyncGenerator;
   videoGenerator: VideoGenerator;
+  imageGenerator: ImageGenerator;
   textWriter: TextWriter;
   speech: SpeechSynthesizer;
   otpSender: OtpSender;
@@ -30,6 +32,7 @@ export function createProviders(config: Config, deps: { sql: Sql; logger: Logger
     photoValidator: createPhotoValidator(config),
     lipsync: config.LIPSYNC_PROVIDER === 'http' ? createHttpLipsyncGenerator(config) : createLocalLipsyncGenerator(config),
     videoGenerator: createVideoGenerator(config),
+    imageGenerator: createImageGenerator(config),
     textWriter: createTextWriter(config),
     speech: createSpeechSynthesizer(config),
     otpSender: createOtpSender(config, deps.logger),
@@ -44,6 +47,7 @@ export function describeProviders(providers: Providers): Record<string, string> 
     photoValidator: providers.photoValidator.name,
     lipsync: providers.lipsync.name,
     videoGenerator: providers.videoGenerator.name,
+    imageGenerator: providers.imageGenerator.name,
     textWriter: providers.textWriter.name,
     speech: providers.speech.name,
     otpSender: providers.otpSender.name,
