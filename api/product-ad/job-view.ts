@@ -5,13 +5,7 @@ import type { Storage } from '../../providers/ports.js';
 import { FAILED } from '../../workflows/engine/contract.js';
 import { STAGES, type JobStatus, type Stage } from '../../workflows/product-ad/contract.js';
 import type { AppDeps } from '../lib/types.js';
-
-/**
- * Each stage's share of the whole job (sums to 1), from the typical run on this machine's local
- * providers: visuals and compositing dominate. Fixed per deployment, so a job's overall progress
- * never goes back.
- */
-export const STAGE_WEIGHTS: Record<Stage, number> = { script_gen: 0.05, voice_gen: 0.1, video_gen: 0.45, compositing: 0.4 };
+import { DEFAULT_STAGE_WEIGHTS, stageTimes } from './stage-weights.js';
 
 type StageStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
 
@@ -23,24 +17,6 @@ interface StageView {
   started_at: string | null;
   completed_at: string | null;
   error_message: string | null;
-}
-
-/** When each stage was last entered and left, from the job's status events (a retry re-enters its stage). */
-function stageTimes(events: readonly JobEvent[]): Map<Stage, { started: Date; ended: Date | null }> {
-  const times = new Map<Stage, { started: Date; ended: Date | null }>();
-  let current: Stage | undefined;
-  for (const event of events) {
-    if (event.kind !== 'status') continue;
-    const stage = (STAGES as readonly string[]).includes(event.stage ?? '') ? (event.stage as Stage) : undefined;
-    if (stage && stage !== current) {
-      const previous = current && times.get(current);
-      if (previous && !previous.ended) previous.ended = event.createdAt;
-      times.set(stage, { started: event.createdAt, ended: null });
-      current = stage;
-    }
-    if (event.status === 'completed' && current) times.get(current)!.ended ??= event.createdAt;
-  }
-  return times;
 }
 
 /** The seed's stages[]: the stages that have begun, with status, progress (0–100) and times. */
@@ -69,13 +45,13 @@ export function stagesOf(job: JobRow, events: readonly JobEvent[]): StageView[] 
   });
 }
 
-/** Overall progress, 0–100: the finished stages' weights and the current one's share. */
-export function overallProgress(job: Pick<JobRow, 'status' | 'stage' | 'progress'>): number {
+/** Overall progress, 0–100: the finished stages' weights and the current one's share (the job's weights, fixed at acceptance). */
+export function overallProgress(job: Pick<JobRow, 'status' | 'stage' | 'progress'>, weights: Record<Stage, number>): number {
   if (job.status === 'completed') return 100;
   const index = job.stage ? STAGES.indexOf(job.stage as Stage) : -1;
   if (index < 0) return 0;
-  const done = STAGES.slice(0, index).reduce((sum, stage) => sum + STAGE_WEIGHTS[stage], 0);
-  return Math.min(99, Math.floor((done + STAGE_WEIGHTS[STAGES[index]!] * job.progress) * 100));
+  const done = STAGES.slice(0, index).reduce((sum, stage) => sum + weights[stage], 0);
+  return Math.min(99, Math.floor((done + weights[STAGES[index]!] * job.progress) * 100));
 }
 
 /** The seed's job body (GET /api/jobs/{job_id}), with fresh signed media links. */
@@ -85,7 +61,7 @@ export async function jobView(deps: Pick<AppDeps, 'sql'> & { storage: Storage },
   return {
     job_id: job.key,
     status: job.status as JobStatus,
-    progress: overallProgress(job),
+    progress: overallProgress(job, ad?.stageWeights ?? DEFAULT_STAGE_WEIGHTS),
     created_at: job.createdAt.toISOString(),
     updated_at: job.updatedAt.toISOString(),
     product_name: ad?.productName ?? '',

@@ -8,7 +8,9 @@ import { PIPELINE, TERMINAL_STATUSES, type Stage } from '../../workflows/product
 import { jobEventStream, KEEPALIVE } from '../jobs/job-stream.js';
 import { answerPing } from '../jobs/stream.handlers.js';
 import type { AppEnv } from '../lib/types.js';
+import { findProductAd } from '../../db/product-ad/jobs.js';
 import { overallProgress } from './job-view.js';
+import { DEFAULT_STAGE_WEIGHTS } from './stage-weights.js';
 
 /** RFC 6455 close codes: done, refused by policy, server error. */
 const CLOSE_NORMAL = 1000;
@@ -32,9 +34,9 @@ export function socketHealth() {
 }
 
 /** The seed's progress message for one event; `floor` keeps the overall progress from going back within a connection. */
-function message(job: JobRow, event: Pick<JobEvent, 'status' | 'stage' | 'progress' | 'detail' | 'createdAt'>, floor: number) {
+function message(job: JobRow, weights: Record<Stage, number>, event: Pick<JobEvent, 'status' | 'stage' | 'progress' | 'detail' | 'createdAt'>, floor: number) {
   const stage = event.stage as Stage | null;
-  const progress = Math.max(floor, overallProgress({ status: event.status, stage, progress: event.progress ?? 0 }));
+  const progress = Math.max(floor, overallProgress({ status: event.status, stage, progress: event.progress ?? 0 }, weights));
   const text =
     event.status === 'completed'
       ? 'Your video is ready'
@@ -70,14 +72,16 @@ function follow(c: Context<AppEnv>, job: JobRow): WSEvents {
       void (async () => {
         try {
           // The current state at once, then every event after it.
-          const now = (await findJob(deps.sql, job.id)) ?? job;
-          let floor = overallProgress(now);
-          send(message(now, { status: now.status, stage: now.stage, progress: now.progress, detail: null, createdAt: now.updatedAt }, floor));
+          const [now, ad] = await Promise.all([findJob(deps.sql, job.id), findProductAd(deps.sql, job.id)]);
+          const weights = ad?.stageWeights ?? DEFAULT_STAGE_WEIGHTS;
+          if (!now) throw new Error(`job ${job.id} vanished`);
+          let floor = overallProgress(now, weights);
+          send(message(now, weights, { status: now.status, stage: now.stage, progress: now.progress, detail: null, createdAt: now.updatedAt }, floor));
           const terminalStatuses = [...TERMINAL_STATUSES, FAILED];
           if (!terminalStatuses.includes(now.status as (typeof terminalStatuses)[number])) {
             for await (const item of jobEventStream(deps, job.id, { since: now.eventSeq, terminalStatuses, signal: aborted.signal })) {
               if (item === KEEPALIVE) continue;
-              const body = message(now, item, floor);
+              const body = message(now, weights, item, floor);
               floor = body.progress;
               send(body);
             }

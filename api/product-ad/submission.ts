@@ -8,6 +8,7 @@ import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import { acceptPhoto } from '../lib/photo-upload.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppDeps } from '../lib/types.js';
+import { measuredStageWeights } from './stage-weights.js';
 
 /** How long acceptance waits for Temporal to start the workflow before answering 503. */
 const START_DEADLINE_MS = 10_000;
@@ -48,6 +49,7 @@ export async function acceptProductAd(deps: AppDeps, form: AdForm, accountId: st
     typedSearchAttributes: jobSearchAttributes({ pipeline: PIPELINE, job, status: 'pending' }),
   } satisfies WorkflowStartOptions<typeof productAdWorkflow>;
 
+  const stageWeights = await measuredStageWeights(deps.sql);
   const accepted = deps.sql.begin(async (tx) => {
     await deps.store.holdAcceptance(tx, job.id);
     const start = () => deps.temporal.workflow.start(productAdWorkflow, options);
@@ -55,7 +57,7 @@ export async function acceptProductAd(deps: AppDeps, form: AdForm, accountId: st
       deps.logger.error({ err: error, jobId: job.id }, 'product-ad workflow not started');
       throw new ApiError(503, 'ServiceUnavailable', 'Jobs cannot be started right now. Please retry shortly.');
     });
-    await createProductAdJob(deps.store, tx, { job, workflowId, originRunId: handle.firstExecutionRunId, accountId, request: input.request });
+    await createProductAdJob(deps.store, tx, { job, workflowId, originRunId: handle.firstExecutionRunId, accountId, request: input.request, stageWeights });
   });
   // A refused request leaves nothing behind: not even the photo.
   await accepted.catch(async (error: unknown) => {

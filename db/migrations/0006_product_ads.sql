@@ -12,6 +12,9 @@ create table product_ad_jobs (
   aspect_ratio text not null,
   product_image_key text,
   -- script_gen's answer (the AdScript), shown with the job.
-  script jsonb
+  script jsonb,
+  -- Each stage's share of the job's overall progress, from the measured durations of recent ads
+  -- when it was accepted: fixed for the job, so its progress never goes back.
+  stage_weights jsonb not null
 );
 create index product_ad_jobs_account on product_ad_jobs (account_id, job_id desc) where account_id is not null;

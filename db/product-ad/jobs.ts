@@ -2,7 +2,7 @@ import type { Queryable, Tx } from '../client.js';
 import type { JobStore } from '../jobs/store.js';
 import type { JobRef } from '../jobs/types.js';
 import type { AdScript } from '../../providers/ports.js';
-import { PIPELINE, type AdRequest } from '../../workflows/product-ad/contract.js';
+import { PIPELINE, type AdRequest, type Stage } from '../../workflows/product-ad/contract.js';
 
 /** The product-ad product's rows beside the engine's job (product_ad_jobs). */
 
@@ -13,6 +13,8 @@ export interface ProductAdDraft {
   originRunId: string;
   accountId: string | null;
   request: AdRequest;
+  /** Each stage's share of overall progress (sums to 1). */
+  stageWeights: Record<Stage, number>;
 }
 
 /** Creates the job (engine row, first event, the product photo as an asset) and its form, in the caller's transaction. */
@@ -38,6 +40,7 @@ export async function createProductAdJob(store: JobStore, tx: Tx, draft: Product
       cta_text: request.ctaText,
       aspect_ratio: request.aspectRatio,
       product_image_key: request.productImageKey,
+      stage_weights: tx.json(draft.stageWeights),
     })}`;
 }
 
@@ -52,11 +55,12 @@ export interface ProductAdRow {
   ctaText: string;
   aspectRatio: string;
   script: AdScript | null;
+  stageWeights: Record<Stage, number>;
 }
 
 export async function findProductAd(sql: Queryable, jobId: number): Promise<ProductAdRow | undefined> {
   const [row] = await sql<ProductAdRow[]>`
-    select product_name as "productName", style, cta_text as "ctaText", aspect_ratio as "aspectRatio", script
+    select product_name as "productName", style, cta_text as "ctaText", aspect_ratio as "aspectRatio", script, stage_weights as "stageWeights"
     from product_ad_jobs where job_id = ${jobId}`;
   return row;
 }
