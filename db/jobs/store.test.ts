@@ -29,6 +29,22 @@ describe('job store', () => {
     assert.equal((await findJob(sql, job.key))?.eventSeq, 2);
   });
 
+  it('records a cost within the current stage once, however often the write repeats', async () => {
+    const { job, writer } = await newJob();
+    await store.recordStage(job, writer, { status: 'rendering', stage: 'render' });
+    const priced = { status: 'rendering', costUsd: 0.25, detail: { tokens: 1200 } };
+    await store.recordStage(job, writer, priced);
+    await store.recordStage(job, writer, priced);
+    assert.equal((await findJob(sql, job.id))?.costUsd, 0.25);
+    await store.recordStage(job, writer, { ...priced, detail: { tokens: 800 } });
+    assert.equal((await findJob(sql, job.id))?.costUsd, 0.5, 'another priced step adds its cost');
+    const details = (await eventsSince(sql, job.id)).map((event) => event.detail);
+    assert.deepEqual(details.slice(-2), [
+      { tokens: 1200, cost_usd: 0.25 },
+      { tokens: 800, cost_usd: 0.25 },
+    ]);
+  });
+
   it('refuses writes from a workflow the job was not created for, leaving it untouched', async () => {
     const { job, writer } = await newJob();
     const before = await findJob(sql, job.id);

@@ -169,7 +169,8 @@ export function createJobStore(sql: Sql) {
     },
 
     /**
-     * A workflow's status or stage change. Repeating it is a no-op (activities run at least once).
+     * A workflow's status or stage change, or an event within the current one (a detail, a cost).
+     * Repeating it is a no-op (activities run at least once).
      * Leaving `failed` this way means a reset revived the job (admin endpoint or Temporal Web UI):
      * the retry is counted, the error cleared and, for the job's own workflow, its slot reclaimed.
      */
@@ -178,7 +179,15 @@ export function createJobStore(sql: Sql) {
         const job = await lockForWriter(tx, ref, writer);
         const status = change.status ?? job.status;
         const stage = change.stage === undefined ? job.stage : change.stage;
-        if (status === job.status && stage === job.stage && !change.assets?.length) return;
+        // A cost is kept in its event's detail: a repeated write finds that event last and adds nothing.
+        const detail = change.costUsd ? { ...change.detail, cost_usd: change.costUsd } : change.detail;
+        if (status === job.status && stage === job.stage && !change.assets?.length) {
+          if (!detail) return;
+          const [last] = await tx<{ same: boolean }[]>`
+            select status = ${status} and stage is not distinct from ${stage} and detail = ${json(tx, detail)}::jsonb as same
+            from job_events where job_id = ${ref.id} order by seq desc limit 1`;
+          if (last?.same) return;
+        }
         const reviving = job.status === 'failed' && status !== 'failed';
         if (reviving && writer.workflowId === job.workflow_id && !change.releaseSlot) await reclaimSlot(tx, job);
         await tx`
@@ -191,7 +200,7 @@ export function createJobStore(sql: Sql) {
                  updated_at = now()
           where id = ${ref.id}`;
         await putAssets(tx, ref.id, change.assets);
-        await appendEvent(tx, ref.id, { kind: 'status', status, stage, detail: change.detail ?? null });
+        await appendEvent(tx, ref.id, { kind: 'status', status, stage, detail: detail ?? null });
       });
     },
 
