@@ -101,10 +101,11 @@ describe('product ads through the providers’ HTTP adapters', () => {
     assert.ok(job.cost_usd > 0, 'the script’s tokens are priced');
   });
 
-  it('fails at video_gen with the provider’s reason when the prediction fails', async () => {
+  it('fails at video_gen with the provider’s reason; an admin retry reuses the script and voice-over', async () => {
     predictions.plan = ['processing', 'failed'];
     chat.answers.push(await scriptAnswer('Nimbus Kettle', 'Order today'));
-    const job = await ended(await submit('Nimbus Kettle', 'Order today'));
+    const id = await submit('Nimbus Kettle', 'Order today');
+    const job = await ended(id);
     assert.equal(job.status, 'failed');
     assert.match(String(job.error_message), /Video generation failed: Model timeout/);
     assert.deepEqual(job.stages.map((stage) => [stage.stage_name, stage.status]), [
@@ -112,6 +113,15 @@ describe('product ads through the providers’ HTTP adapters', () => {
       ['voice_gen', 'completed'],
       ['video_gen', 'failed'],
     ]);
+
+    // An admin retry resets to video_gen: the script and voice-over are reused, not asked for again.
+    predictions.plan = ['processing', 'succeeded'];
+    const [chatCalls, speechCalls] = [chat.requests.length, speech.requests.length];
+    const retried = await stack.admin('POST', `/api/v1/admin/jobs/${id}/retry`);
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
+    const done = await ended(id);
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+    assert.deepEqual([chat.requests.length, speech.requests.length], [chatCalls, speechCalls]);
   });
 
   it('cancels the running prediction at the provider', async () => {
