@@ -65,6 +65,7 @@ describe('product ads, end to end', () => {
     assert.ok(Number(accepted.body.estimated_completion_time) > 0);
     const id = String(accepted.body.job_id);
 
+    const sse = sseEvents(`${stack.url}/api/jobs/${id}/events`);
     const socket = await openSocket(`${stack.wsUrl}/ws/jobs/${id}`);
     await waitUntil(() => socket.messages.length > 0, 'the current state at once');
     socket.socket.send(JSON.stringify({ type: 'ping' }));
@@ -103,6 +104,11 @@ describe('product ads, end to end', () => {
     assert.equal(media.video?.height, 1920);
     assert.equal(media.audio?.codec, 'aac');
     assert.ok(media.durationSeconds >= (await voiceSeconds(id)), `ad ${media.durationSeconds}s covers the voice-over`);
+
+    // The SSE client, there from the start, saw every stage in order and the end.
+    const streamed = await sse;
+    assert.deepEqual([...new Set(streamed.map((event) => event.stage).filter(Boolean))], ['script_gen', 'voice_gen', 'video_gen', 'compositing']);
+    assert.equal(streamed.at(-1)?.status, 'completed');
 
     // Late clients get the end: SSE replays the log, a socket gets the final state and closes.
     const replay = await sseEvents(`${stack.url}/api/jobs/${id}/events`);
