@@ -3,3 +3,4 @@ export { closeupSubmissionWorkflow } from './closeup/submission.js';
 export { closeupDeliveryWorkflow } from './closeup/delivery.js';
 export { generationWorkflow } from './generation/generation.js';
 export { productAdWorkflow } from './product-ad/product-ad.js';
+export { mvWorkflow } from './mv/mv.js';

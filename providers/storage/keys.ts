@@ -29,15 +29,23 @@ export function assertValidStorageKey(key: string): string {
   return key;
 }
 
-/** Whose media a key holds: one job's (its numeric id), or one signed-in user's (their id). */
-export type KeyScope = { job: number } | { user: string };
+/**
+ * Whose media a key holds: one job's (its numeric id), one signed-in user's (their id), or the MV
+ * pipeline's shared folders, named by its contract: outputs that later requests may reference
+ * (`mv/outputs/character_reference`) and one project's scene clips (`mv/projects/<project>/scenes`).
+ */
+export type KeyScope = { job: number } | { user: string } | { mvOutputs: 'character_reference' } | { mvScenes: string };
 
 const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+/** An MV project name: one safe path segment. */
+export const MV_PROJECT_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const MV_OUTPUT_FOLDERS = ['character_reference'] as const;
 const UNIQUE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
- * Every storage key is made here: `jobs/<job id>/<kind>-<unique>.<ext>` or
- * `users/<user id>/<kind>-<unique>.<ext>`, e.g. `jobs/42/video-1b4e….mp4`. `unique` defaults to a
+ * Every storage key is made here: `jobs/<job id>/<kind>-<unique>.<ext>`,
+ * `users/<user id>/<kind>-<unique>.<ext>`, `mv/outputs/character_reference/<kind>-<unique>.<ext>` or
+ * `mv/projects/<project>/scenes/<kind>-<unique>.<ext>`, e.g. `jobs/42/video-1b4e….mp4`. `unique` defaults to a
  * fresh UUID (a new key per call); pass a digest for a key that repeats for the same content.
  * Throws InvalidStorageKeyError for anything that could escape its folder.
  */
@@ -46,9 +54,16 @@ export function storageKey(scope: KeyScope, kind: string, ext: string, unique: s
   if ('job' in scope) {
     if (!Number.isSafeInteger(scope.job) || scope.job < 0) throw new InvalidStorageKeyError(`job id must be a whole number, got ${scope.job}`);
     folder = `jobs/${scope.job}`;
-  } else {
+  } else if ('user' in scope) {
     if (!USER_ID_PATTERN.test(scope.user)) throw new InvalidStorageKeyError(`user id must match ${USER_ID_PATTERN}, got ${JSON.stringify(scope.user)}`);
     folder = `users/${scope.user}`;
+  } else if ('mvOutputs' in scope) {
+    // Checked at run time too: a cast can get any string past the type.
+    if (!(MV_OUTPUT_FOLDERS as readonly string[]).includes(scope.mvOutputs)) throw new InvalidStorageKeyError(`MV output folder must be one of ${MV_OUTPUT_FOLDERS.join(', ')}, got ${JSON.stringify(scope.mvOutputs)}`);
+    folder = `mv/outputs/${scope.mvOutputs}`;
+  } else {
+    if (!MV_PROJECT_PATTERN.test(scope.mvScenes)) throw new InvalidStorageKeyError(`MV project must match ${MV_PROJECT_PATTERN}, got ${JSON.stringify(scope.mvScenes)}`);
+    folder = `mv/projects/${scope.mvScenes}/scenes`;
   }
   if (!KIND_PATTERN.test(kind)) throw new InvalidStorageKeyError(`media kind must match ${KIND_PATTERN}, got ${JSON.stringify(kind)}`);
   if (!UNIQUE_PATTERN.test(unique)) throw new InvalidStorageKeyError(`unique part must match ${UNIQUE_PATTERN}, got ${JSON.stringify(unique)}`);
