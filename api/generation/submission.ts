@@ -8,10 +8,8 @@ import { generationWorkflow } from '../../workflows/generation/generation.js';
 import { PIPELINE, generationWorkflowId, type GenerationInput, type GenerationSpec, type WebhookEvent } from '../../workflows/generation/contract.js';
 import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import { ApiError } from '../lib/errors.js';
+import { startJobWorkflow } from '../lib/start-job.js';
 import type { AppDeps } from '../lib/types.js';
-
-/** How long acceptance waits for Temporal to start the workflow before answering 503. */
-const START_DEADLINE_MS = 10_000;
 
 export interface GenerationRequest {
   spec: GenerationSpec;
@@ -59,7 +57,7 @@ function startOptions(input: GenerationInput, workflowId: string, taskQueue: str
  * Accepts a generation request: in one transaction the account is made on first sight (with its
  * starting DUST), the price is debited, the workflow is started and the job is written — so a
  * refused debit (402) leaves no job, and a job always has its debit. The workflow's first activity
- * waits for this transaction (store.holdAcceptance) and does nothing if it rolled back.
+ * waits for this transaction (startJobWorkflow) and does nothing if it rolled back.
  *
  * Idempotency-Key: the same key and body give the earlier job (no second debit); another body →
  * 422; the key still held by a request in flight → 409; a failed or cancelled job frees its key.
@@ -95,7 +93,6 @@ export async function acceptGeneration(deps: AppDeps, user: SignedInUser, reques
         throw new ApiError(422, 'IdempotencyKeyReused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
       } else if (earlier) return { jobKey: earlier.jobKey, replayed: true };
     }
-    await deps.store.holdAcceptance(tx, job.id);
     try {
       await debitForJob(tx, user.id, job.id, cost, `${spec.type} job ${job.key}`);
     } catch (error) {
@@ -104,13 +101,10 @@ export async function acceptGeneration(deps: AppDeps, user: SignedInUser, reques
       }
       throw error;
     }
-    // Bounded: the account row stays locked until this answers.
-    const start = () => deps.temporal.workflow.start(generationWorkflow, startOptions(input, workflowId, deps.config.TEMPORAL_TASK_QUEUE));
-    const handle = await deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, start).catch((error: unknown) => {
-      // The transaction rolls back with this: nothing is charged, nothing is left behind.
-      deps.logger.error({ err: error, jobId: job.id }, 'generation workflow not started');
-      throw new ApiError(503, 'ServiceUnavailable', 'Jobs cannot be started right now; nothing was charged. Please retry shortly.');
-    });
+    // Under the account's lock until Temporal answers (bounded).
+    const handle = await startJobWorkflow(deps, tx, job.id, () =>
+      deps.temporal.workflow.start(generationWorkflow, startOptions(input, workflowId, deps.config.TEMPORAL_TASK_QUEUE)),
+    );
     await createGenerationJob(deps.store, tx, { input, workflowId, originRunId: handle.firstExecutionRunId, costDust: cost, idempotencyKey: key ?? null, requestDigest: digest });
     return { jobKey: job.key, replayed: false };
   });

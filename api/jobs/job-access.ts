@@ -39,3 +39,9 @@ export async function authorizeJobRead(c: Context<AppEnv>, idOrKey: string): Pro
   if (!pipeline || !(await pipeline.canRead(c, job))) throw notFound;
   return { job, pipeline };
 }
+
+/**
+ * The read rule of the open products (product ads, MV): whoever holds the job's UUID key may read
+ * it — never by the sequential id, which can be guessed.
+ */
+export const canReadByKey = (c: Context<AppEnv>): boolean => JOB_KEY.test(c.req.param('job') ?? c.req.param('job_id') ?? '');

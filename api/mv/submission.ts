@@ -8,12 +8,10 @@ import { mvWorkflow } from '../../workflows/mv/mv.js';
 import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import { jobEventStream } from '../jobs/job-stream.js';
 import { ApiError } from '../lib/errors.js';
+import { startJobWorkflow } from '../lib/start-job.js';
 import type { AppDeps, AppEnv } from '../lib/types.js';
 import { isMvStatus, storedResult, type ResultReader } from './job-view.js';
 import type { Pending } from './schemas.js';
-
-/** How long acceptance waits for Temporal to start the workflow before answering 503. */
-const START_DEADLINE_MS = 10_000;
 
 /** Where reference images must live: what POST /api/mv/character-reference made, nothing else in storage. */
 const REFERENCE_PREFIX = 'mv/outputs/';
@@ -53,11 +51,7 @@ export async function acceptMvJob(deps: AppDeps, task: MvTask, request: Record<s
   } satisfies WorkflowStartOptions<typeof mvWorkflow>;
 
   await deps.sql.begin(async (tx) => {
-    await deps.store.holdAcceptance(tx, job.id);
-    const handle = await deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, () => deps.temporal.workflow.start(mvWorkflow, options)).catch((error: unknown) => {
-      deps.logger.error({ err: error, jobId: job.id }, 'mv workflow not started');
-      throw new ApiError(503, 'ServiceUnavailable', 'Jobs cannot be started right now. Please retry shortly.');
-    });
+    const handle = await startJobWorkflow(deps, tx, job.id, () => deps.temporal.workflow.start(mvWorkflow, options));
     const flavor = typeof task.flavor === 'string' ? task.flavor : task.flavor.name;
     await deps.store.create(tx, {
       id: job.id,

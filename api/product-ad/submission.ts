@@ -6,12 +6,9 @@ import { productAdWorkflow } from '../../workflows/product-ad/product-ad.js';
 import { PIPELINE, productAdWorkflowId, type ProductAdInput } from '../../workflows/product-ad/contract.js';
 import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import { acceptPhoto } from '../lib/photo-upload.js';
-import { ApiError } from '../lib/errors.js';
+import { startJobWorkflow } from '../lib/start-job.js';
 import type { AppDeps } from '../lib/types.js';
 import { measuredStageWeights } from './stage-weights.js';
-
-/** How long acceptance waits for Temporal to start the workflow before answering 503. */
-const START_DEADLINE_MS = 10_000;
 
 export interface AdForm {
   productName: string;
@@ -51,12 +48,7 @@ export async function acceptProductAd(deps: AppDeps, form: AdForm, accountId: st
 
   const stageWeights = await measuredStageWeights(deps.sql);
   const accepted = deps.sql.begin(async (tx) => {
-    await deps.store.holdAcceptance(tx, job.id);
-    const start = () => deps.temporal.workflow.start(productAdWorkflow, options);
-    const handle = await deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, start).catch((error: unknown) => {
-      deps.logger.error({ err: error, jobId: job.id }, 'product-ad workflow not started');
-      throw new ApiError(503, 'ServiceUnavailable', 'Jobs cannot be started right now. Please retry shortly.');
-    });
+    const handle = await startJobWorkflow(deps, tx, job.id, () => deps.temporal.workflow.start(productAdWorkflow, options));
     await createProductAdJob(deps.store, tx, { job, workflowId, originRunId: handle.firstExecutionRunId, accountId, request: input.request, stageWeights });
   });
   // A refused request leaves nothing behind: not even the photo.

@@ -1,10 +1,11 @@
-import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'groq-sdk';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'groq-sdk';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { SAFE_DECODE } from '../../lib/media/image-intake.js';
 import type { PhotoValidator, PhotoVerdict } from '../ports.js';
 import { parseRetryAfter, ProviderError } from '../provider-error.js';
 import { LABEL_REASONS, PHOTO_VALIDATION_PROMPT, parsePhotoLabel } from './groq-prompt.js';
+import { createGroqClient } from '../groq-client.js';
 
 export const GROQ_UNPARSEABLE_ANSWER = 'GROQ_UNPARSEABLE_ANSWER';
 
@@ -84,12 +85,7 @@ function classify(error: unknown, signal: AbortSignal | undefined): unknown {
  * is GROQ_UNPARSEABLE_ANSWER, retryable; the photo activity bounds how often (activities/closeup/photo.activities.ts).
  */
 export function createGroqPhotoValidator(options: GroqValidatorOptions): PhotoValidator {
-  const client = new Groq({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL ?? 'https://api.groq.com',
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? 20_000,
-  });
+  const client = createGroqClient(options, 20_000);
   return {
     name: 'groq',
     async validate(image, signal): Promise<PhotoVerdict> {

@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Groq from 'groq-sdk';
 import { createScratch } from '../../lib/scratch.js';
 import type { SpeechSynthesizer } from '../ports.js';
 import { ProviderError } from '../provider-error.js';
 import { groqFailure } from '../text/groq-errors.js';
 import { speakableText, splitForSpeech } from './text-chunks.js';
 import { encodeVoiceover } from './voiceover-audio.js';
+import { createGroqClient } from '../groq-client.js';
 
 /**
  * The most characters one speech request may carry. Groq documents 200 for its Orpheus models
@@ -42,12 +42,7 @@ function isWav(bytes: Buffer): boolean {
  * again; a voice-over is a few chunks.
  */
 export function createGroqSpeechSynthesizer(options: GroqSpeechOptions): SpeechSynthesizer {
-  const client = new Groq({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL ?? 'https://api.groq.com',
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? 30_000,
-  });
+  const client = createGroqClient(options, 30_000);
   const { model, voice } = options;
 
   async function speak(input: string, signal: AbortSignal | undefined): Promise<Buffer> {

@@ -1,4 +1,3 @@
-import Groq from 'groq-sdk';
 import type { ChatCompletionMessageParam } from 'groq-sdk/resources/chat/completions';
 import { z } from 'zod';
 import type { AdScript, ScenePlan, TextWriter, TokenUsage, WriterAnswer } from '../ports.js';
@@ -7,6 +6,7 @@ import { judgeAnswer } from './answers.js';
 import { failedGeneration, groqFailure, refusesJsonSchema } from './groq-errors.js';
 import { adScriptTask, scenePlanTask, type WritingTask } from './prompts.js';
 import { sceneDuration } from './requests.js';
+import { createGroqClient } from '../groq-client.js';
 
 /** The writer's final word on a model that kept answering unusable JSON: not retried by Temporal. */
 export const LLM_BAD_ANSWER = 'LLM_BAD_ANSWER';
@@ -57,12 +57,7 @@ const addUsage = (a: TokenUsage, b: TokenUsage): TokenUsage => ({
  * Usage is summed over every answer of the call.
  */
 export function createGroqTextWriter(options: GroqWriterOptions): TextWriter {
-  const client = new Groq({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL ?? 'https://api.groq.com',
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? 30_000,
-  });
+  const client = createGroqClient(options, 30_000);
   const { model } = options;
   const repairs = options.repairs ?? 2;
   /** Models Groq refused json_schema for, asked in JSON-object mode since. */

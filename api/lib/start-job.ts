@@ -1,0 +1,20 @@
+import type { Tx } from '../../db/client.js';
+import { ApiError } from './errors.js';
+import type { AppDeps } from './types.js';
+
+/** How long acceptance waits for Temporal to start a job's workflow before answering 503. */
+const START_DEADLINE_MS = 10_000;
+
+/**
+ * Starts a job's workflow inside the transaction that creates the job: takes the job's acceptance
+ * lock first (the workflow's `kit.accepted()` waits on it), bounds the start (the transaction holds
+ * its locks meanwhile) and turns a Temporal outage into 503 — the transaction then rolls back, so
+ * nothing is created or charged. Returns what `start` returned (its handle).
+ */
+export async function startJobWorkflow<T>(deps: Pick<AppDeps, 'store' | 'temporal' | 'logger'>, tx: Tx, jobId: number, start: () => Promise<T>): Promise<T> {
+  await deps.store.holdAcceptance(tx, jobId);
+  return deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, start).catch((error: unknown) => {
+    deps.logger.error({ err: error, jobId }, 'job workflow not started');
+    throw new ApiError(503, 'ServiceUnavailable', 'Jobs cannot be started right now; nothing was charged. Please retry shortly.');
+  });
+}
