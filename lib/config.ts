@@ -121,6 +121,7 @@ const envSchema = z.object({
   LLM_USD_PER_MILLION_INPUT_TOKENS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
   LLM_USD_PER_MILLION_OUTPUT_TOKENS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
   TTS_USD_PER_MILLION_CHARACTERS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
+  PREDICTION_USD_PER_SECOND: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
 
   SMS_PROVIDER: z.enum(['console', 'webhook', 'twilio'], { error: 'must be console, webhook or twilio' }).default('console'),
   SMS_WEBHOOK_URL: url.optional(),

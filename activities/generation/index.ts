@@ -14,7 +14,7 @@ export function createGenerationActivities({ sql, config, providers }: ActivityD
   };
   return {
     ...createGenerationJobActivities({ sql, store }),
-    ...createGenerationMediaActivities({ storage: providers.storage, generator: providers.videoGenerator, store, remoteFetch }),
+    ...createGenerationMediaActivities({ storage: providers.storage, generator: providers.videoGenerator, store, remoteFetch, usdPerPredictionSecond: config.PREDICTION_USD_PER_SECOND }),
     ...createWebhookActivities({ sql, storage: providers.storage, secret: config.WEBHOOK_SIGNING_SECRET, allowHosts: remoteFetch.allowHosts, timeoutMs: remoteFetch.timeoutMs }),
   };
 }

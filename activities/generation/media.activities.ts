@@ -20,6 +20,8 @@ export interface GeneratedClip {
   predictionId?: string;
   /** Wall time of the attempt that generated the video, ms. */
   generationMs: number;
+  /** What the prediction cost: its seconds at PREDICTION_USD_PER_SECOND (a local render costs nothing). */
+  costUsd: number;
   /** Measured from the file. */
   durationSeconds: number;
   width: number;
@@ -33,6 +35,7 @@ export interface GenerationMediaDeps {
   generator: VideoGenerator;
   store?: JobStore;
   remoteFetch: { allowHosts: readonly string[]; maxBytes: number; timeoutMs: number };
+  usdPerPredictionSecond: number;
   /** Parent of each attempt's scratch folder; the OS temp dir unless given. */
   tempRoot?: string;
 }
@@ -116,6 +119,7 @@ export function createGenerationMediaActivities(deps: GenerationMediaDeps) {
             model,
             ...(predictionId ? { predictionId } : {}),
             generationMs,
+            costUsd: deps.generator.name === 'http' ? (generationMs / 1000) * deps.usdPerPredictionSecond : 0,
             durationSeconds: media.durationSeconds,
             width: media.video.width,
             height: media.video.height,

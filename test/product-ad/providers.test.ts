@@ -54,6 +54,7 @@ before(async () => {
       GROQ_BASE_URL: groq.url,
       LLM_USD_PER_MILLION_INPUT_TOKENS: '100',
       LLM_USD_PER_MILLION_OUTPUT_TOKENS: '100',
+      PREDICTION_USD_PER_SECOND: '0.05',
       GENERATION_PROVIDER: 'http',
       GENERATION_API_URL: predictions.url,
       GENERATION_API_TOKEN: TOKEN,
@@ -89,7 +90,7 @@ async function ended(id: string): Promise<Job> {
 }
 
 describe('product ads through the providers’ HTTP adapters', () => {
-  it('survives a malformed script answer and a rate-limited voice-over, and prices the script', async () => {
+  it('survives a malformed script answer and a rate-limited voice-over, and prices the script and the prediction', async () => {
     predictions.plan = ['processing', 'succeeded'];
     chat.answers.push('this is not JSON', await scriptAnswer('Aurora Lamp', 'Shop the glow'));
     speech.failures.push(groqFailures.rateLimited(1));
@@ -98,7 +99,12 @@ describe('product ads through the providers’ HTTP adapters', () => {
     const job = await ended(id);
     assert.equal(job.status, 'completed', JSON.stringify(job));
     assert.equal(chat.requests.length - chatBefore, 2, 'the malformed answer was asked again once');
-    assert.ok(job.cost_usd > 0, 'the script’s tokens are priced');
+    const costs = await stack.sql<{ stage: string; usd: number }[]>`
+      select e.stage, (e.detail->>'cost_usd')::float8 as usd from job_events e join jobs j on j.id = e.job_id
+      where j.key = ${id} and e.detail ? 'cost_usd' order by e.seq`;
+    assert.deepEqual(costs.map((cost) => cost.stage), ['script_gen', 'video_gen'], 'the script’s tokens and the prediction’s seconds are priced');
+    const total = costs.reduce((sum, cost) => sum + cost.usd, 0);
+    assert.ok(Math.abs(job.cost_usd - total) < 1e-6 && total > 0, `cost_usd ${job.cost_usd} is the stages' ${total}`);
   });
 
   it('fails at video_gen with the provider’s reason; an admin retry reuses the script and voice-over', async () => {

@@ -70,6 +70,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
           await kit.enter('finish');
           const id = await saveGeneratedVideo({ job, originRunId: kit.originRunId, accountId: input.accountId, spec, clip });
           await kit.status('completed', {
+            costUsd: clip.costUsd,
             detail: { video_id: id, model: clip.model, ...(clip.predictionId ? { prediction_id: clip.predictionId } : {}) },
             assets: [
               { kind: 'video', key: clip.videoKey },

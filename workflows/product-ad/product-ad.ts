@@ -73,7 +73,7 @@ export async function productAdWorkflow(input: ProductAdInput): Promise<ProductA
         ...(request.productImageKey ? { imageKey: request.productImageKey } : {}),
         report: report('video_gen'),
       });
-      await kit.status('processing', { detail: { model: visuals.model, ...(visuals.predictionId ? { prediction_id: visuals.predictionId } : {}) }, assets: [{ kind: 'visuals', key: visuals.videoKey }] });
+      await kit.status('processing', { costUsd: visuals.costUsd, detail: { model: visuals.model, ...(visuals.predictionId ? { prediction_id: visuals.predictionId } : {}) }, assets: [{ kind: 'visuals', key: visuals.videoKey }] });
 
       await kit.enter('compositing');
       const ad = await composeProductAd({ jobId: job.id, request, script: script.script, voiceKey: voice.voiceKey, visualsKey: visuals.videoKey, report: report('compositing') });
