@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CONTROL_CHARACTERS } from '../lib/fields.js';
 import { ASPECT_RATIOS, DURATIONS, GENERATION_TYPES, JOB_STATUSES, RESOLUTIONS, WEBHOOK_EVENTS } from '../../workflows/generation/contract.js';
 
 /** Request and response shapes of ../shared/seeds/async-generation-api.md (extra fields allowed, none renamed). */
@@ -13,6 +14,7 @@ const prompt = z
   .trim()
   .min(1, 'prompt must not be empty')
   .max(2000, 'prompt must be at most 2000 characters')
+  .refine((value) => !CONTROL_CHARACTERS.test(value), 'prompt must not contain control characters')
   .openapi({ example: 'A cat playing piano in a jazz club' });
 
 /** Fields both kinds share; unknown fields are ignored, as the seed's clients send extras. */

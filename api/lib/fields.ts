@@ -22,3 +22,6 @@ export const AnswerSchema = (name: string) =>
     .min(1, `${name} is required`)
     .max(60, `${name} must be at most 60 characters`)
     .regex(/^[^\p{Cc}]+$/u, `${name} must be plain text`);
+
+/** Control characters other than tab and line breaks: never meant in a text field, and they break text drawn into SVG or spoken. */
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;

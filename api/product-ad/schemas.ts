@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ASPECT_RATIOS } from '../../workflows/generation/contract.js';
+import { CONTROL_CHARACTERS } from '../lib/fields.js';
 import { JOB_STATUSES, STAGES } from '../../workflows/product-ad/contract.js';
 
 /** Shapes of ../shared/seeds/product-ad-generator-api.md (extra fields allowed, none renamed). */
@@ -9,7 +10,8 @@ const text = (field: string, max: number) =>
     .string({ error: `${field} is required` })
     .trim()
     .min(1, `${field} cannot be empty`)
-    .max(max, `${field} must be at most ${max} characters`);
+    .max(max, `${field} must be at most ${max} characters`)
+    .refine((value) => !CONTROL_CHARACTERS.test(value), `${field} must not contain control characters`);
 
 export const GenerateFormSchema = z.object({
   product_name: text('product_name', 100).openapi({ example: 'EcoWater Bottle' }),

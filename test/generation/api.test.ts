@@ -67,6 +67,7 @@ describe('validation', () => {
       [{ prompt: '' }, 'prompt'],
       [{ prompt: 'x'.repeat(2001) }, 'prompt'],
       [{ camera_fixed: 'yes' }, 'camera_fixed'],
+      [{ prompt: 'bell\u0007' }, 'prompt'],
       [{ webhook_url: 'ftp://example.com/hook' }, 'webhook_url'],
     ];
     for (const [body, field] of cases) {

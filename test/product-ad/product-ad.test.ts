@@ -139,6 +139,11 @@ describe('bad requests', () => {
     const longCta = await submit({ cta_text: 'x'.repeat(51) });
     assert.equal(longCta.status, 400);
     assert.match(String(longCta.body.message), /cta_text/);
+    for (const [field, value] of [['product_name', 'Nul\u0000Byte'], ['style', 'a\u0001b'], ['cta_text', 'Buy\u001bNow']] as const) {
+      const control = await submit({ [field]: value });
+      assert.equal(control.status, 400, `${field}: ${JSON.stringify(control.body)}`);
+      assert.match(String(control.body.message), new RegExp(field));
+    }
     const pdf = await submit({}, pdfDocument());
     assert.equal(pdf.status, 415);
     const after = (await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs where pipeline = 'product_ad'`)[0]!.n;

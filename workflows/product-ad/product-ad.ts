@@ -31,7 +31,7 @@ function mediaActivities(tuning: JobTuning | undefined) {
 const visualsSeconds = (voiceSeconds: number) => (voiceSeconds <= 5 ? 5 : voiceSeconds <= 10 ? 10 : 15);
 
 export interface ProductAdResult {
-  status: JobStatus;
+  status: JobStatus | 'not_accepted';
 }
 
 /**
@@ -45,6 +45,8 @@ export async function productAdWorkflow(input: ProductAdInput): Promise<ProductA
   const kit = jobKit<JobStatus, Stage>({ pipeline: PIPELINE, job });
   const { generateVideo, composeProductAd } = mediaActivities(input.tuning);
   const report = (stage: Stage) => ({ job, originRunId: kit.originRunId, stage });
+  // The API's transaction may still be open, or may have rolled back: then there is no job to run.
+  if (!(await kit.accepted())) return { status: 'not_accepted' };
 
   return kit.run(async () => {
     try {
