@@ -129,6 +129,21 @@ describe('product ads, end to end', () => {
   });
 });
 
+describe('the job list', () => {
+  it('lists anonymous jobs newest first, filters by status, and refuses bad paging', async () => {
+    const listed = async (query: string) => (await (await fetch(`${stack.url}/api/jobs${query}`)).json()) as { jobs: Job[]; total: number };
+    const all = await listed('?limit=100');
+    assert.ok(all.total >= 2);
+    const times = all.jobs.map((job) => String(job.created_at));
+    assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+    const completed = await listed('?status=completed&limit=1');
+    assert.equal(completed.jobs.length, 1);
+    assert.equal(completed.jobs[0]?.status, 'completed');
+    assert.equal((await fetch(`${stack.url}/api/jobs?limit=0`)).status, 400);
+    assert.equal((await fetch(`${stack.url}/api/jobs?status=done`)).status, 400);
+  });
+});
+
 describe('bad requests', () => {
   it('answers 400 naming the field, 415 for a file that is not an image, and creates nothing', async () => {
     const before = (await stack.sql<{ n: number }[]>`select count(*)::int as n from jobs where pipeline = 'product_ad'`)[0]!.n;
