@@ -53,7 +53,7 @@ export const list: RouteHandler<typeof routes.list, AppEnv> = async (c) => {
   // Signed in: the user's jobs; anonymous: the jobs made without a token.
   const where = deps.sql`pipeline = ${PIPELINE} and ${owner ? deps.sql`owner = ${owner}` : deps.sql`owner is null`} ${query.status ? deps.sql`and status = ${query.status}` : deps.sql``}`;
   const [keys, [count]] = await Promise.all([
-    deps.sql<{ key: string }[]>`select key::text as key from jobs where ${where} order by id desc limit ${query.limit} offset ${query.offset}`,
+    deps.sql<{ key: string }[]>`select key::text as key from jobs where ${where} order by created_at desc, id desc limit ${query.limit} offset ${query.offset}`,
     deps.sql<{ total: number }[]>`select count(*)::int as total from jobs where ${where}`,
   ]);
   const jobs = await Promise.all(keys.map(async ({ key }) => jobView(deps, (await findJob(deps.sql, key))!)));
