@@ -46,9 +46,7 @@ describe('local speech synthesizer (espeak-ng)', () => {
   it('speaks a 30-word ad as one AAC track in an .m4a, 5–20 s long and audibly not silent', async () => {
     assert.equal(AD_30_WORDS.split(' ').length, 30);
     const outputPath = join(dir, 'ad.m4a');
-    const started = performance.now();
     const result = await synthesizer.synthesize({ text: AD_30_WORDS, outputPath });
-    const elapsedMs = performance.now() - started;
     const media = await probe(outputPath);
     assert.equal(media.audioStreams, 1);
     assert.equal(media.videoStreams, 0);
@@ -60,7 +58,6 @@ describe('local speech synthesizer (espeak-ng)', () => {
     assert.equal(result.characters, AD_30_WORDS.length);
     const volume = await meanVolume(outputPath);
     assert.ok(volume > -50, `mean volume ${volume} dB`);
-    console.log(`espeak-ng + ffmpeg: 30 words → ${media.durationSeconds.toFixed(2)} s of speech in ${elapsedMs.toFixed(0)} ms, mean ${volume} dB`);
   });
 
   it('takes longer to say more, and does not read out Orpheus’s bracketed directions', async () => {
