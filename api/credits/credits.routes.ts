@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../lib/errors.js';
+import { uuidField } from '../lib/fields.js';
 
 /** DUST credits: the signed-in user's balance and ledger, and the admins' grant. */
 
@@ -41,10 +42,7 @@ export const grant = createRoute({
       content: {
         'application/json': {
           schema: z.object({
-            user_id: z
-              .string({ error: 'user_id must be the user’s id (a UUID)' })
-              .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'user_id must be the user’s id (a UUID)')
-              .transform((id) => id.toLowerCase()),
+            user_id: uuidField('user_id', 'user_id must be the user’s id (a UUID)').transform((id) => id.toLowerCase()),
             amount: z.number({ error: 'amount must be a whole number of DUST' }).int('amount must be a whole number of DUST').min(-1_000_000).max(1_000_000).refine((value) => value !== 0, 'amount must not be 0'),
             reason: z.string().trim().min(1, 'reason must not be empty').max(500).default('admin grant'),
           }),

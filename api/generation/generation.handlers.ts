@@ -12,6 +12,7 @@ import type * as routes from './generation.routes.js';
 import { estimatedSeconds, isEnded, ownJob, resultBody, statusBody } from './job-view.js';
 import type { AnimateBody, GenerateBody } from './schemas.js';
 import { acceptGeneration } from './submission.js';
+import { UUID_PATTERN } from '../lib/fields.js';
 
 /** `Prefer: wait=N` (RFC 7240), N capped at 60 s; undefined when absent or unreadable. */
 function preferredWait(header: string | undefined): number | undefined {
@@ -112,7 +113,7 @@ export const active: RouteHandler<typeof routes.active, AppEnv> = async (c) => {
 /** The engine's SSE stream, for the caller's own job (403 for another user's, as the other endpoints). */
 export const events: RouteHandler<typeof routes.events, AppEnv> = async (c, next) => {
   const { job } = c.req.valid('param');
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(job)) {
+  if (!UUID_PATTERN.test(job)) {
     throw new ApiError(400, 'ValidationError', 'job_id: must be a UUID', [{ field: 'job_id', message: 'must be a UUID' }]);
   }
   await ownJob(c.var.deps, c.var.user, job);

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CONTROL_CHARACTERS } from '../lib/fields.js';
+import { CONTROL_CHARACTERS, uuidField } from '../lib/fields.js';
 import { ASPECT_RATIOS, DURATIONS, GENERATION_TYPES, JOB_STATUSES, RESOLUTIONS, WEBHOOK_EVENTS } from '../../workflows/generation/contract.js';
 
 /** Request and response shapes of ../shared/seeds/async-generation-api.md (extra fields allowed, none renamed). */
@@ -7,7 +7,7 @@ import { ASPECT_RATIOS, DURATIONS, GENERATION_TYPES, JOB_STATUSES, RESOLUTIONS, 
 const oneOf = <T extends string>(field: string, values: readonly [T, ...T[]]) =>
   z.enum(values, { error: `${field} must be one of ${values.join(', ')}` });
 
-const uuid = (field: string) => z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, `${field} must be a UUID`);
+const uuid = (field: string) => uuidField(field);
 
 const prompt = z
   .string({ error: (issue) => (issue.input === undefined ? 'prompt is required' : 'prompt must be a string') })

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { WorkflowStartOptions } from '@temporalio/client';
 import { debitForJob, ensureAccount, InsufficientCreditsError } from '../../db/credits/ledger.js';
 import { createGenerationJob, jobByIdempotencyKey, releaseIdempotencyKey } from '../../db/generation/jobs.js';
 import type { SignedInUser } from '../../lib/auth/supabase-token.js';
 import { checkRemoteUrl } from '../../lib/net/remote-url.js';
 import { generationWorkflow } from '../../workflows/generation/generation.js';
 import { PIPELINE, generationWorkflowId, type GenerationInput, type GenerationSpec, type WebhookEvent } from '../../workflows/generation/contract.js';
-import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import { ApiError } from '../lib/errors.js';
-import { startJobWorkflow } from '../lib/start-job.js';
+import { jobStartOptions, startJobWorkflow } from '../lib/start-job.js';
 import type { AppDeps } from '../lib/types.js';
 
 export interface GenerationRequest {
@@ -40,17 +38,6 @@ export const idempotencyLock = (accountId: string, key: string) => `generation-i
 /** The request's identity for Idempotency-Key: the same key must come with the same request. */
 function digestOf(request: GenerationRequest): string {
   return createHash('sha256').update(JSON.stringify({ spec: request.spec, webhook: request.webhook })).digest('hex');
-}
-
-function startOptions(input: GenerationInput, workflowId: string, taskQueue: string) {
-  return {
-    taskQueue,
-    workflowId,
-    workflowIdConflictPolicy: 'FAIL',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    args: [input] as [GenerationInput],
-    typedSearchAttributes: jobSearchAttributes({ pipeline: PIPELINE, job: input.job, status: 'queued' }),
-  } satisfies WorkflowStartOptions<typeof generationWorkflow>;
 }
 
 /**
@@ -103,7 +90,7 @@ export async function acceptGeneration(deps: AppDeps, user: SignedInUser, reques
     }
     // Under the account's lock until Temporal answers (bounded).
     const handle = await startJobWorkflow(deps, tx, job.id, () =>
-      deps.temporal.workflow.start(generationWorkflow, startOptions(input, workflowId, deps.config.TEMPORAL_TASK_QUEUE)),
+      deps.temporal.workflow.start(generationWorkflow, jobStartOptions(deps, { pipeline: PIPELINE, workflowId, input, status: 'queued' })),
     );
     await createGenerationJob(deps.store, tx, { input, workflowId, originRunId: handle.firstExecutionRunId, costDust: cost, idempotencyKey: key ?? null, requestDigest: digest });
     return { jobKey: job.key, replayed: false };

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../lib/errors.js';
 import { UserVideoSchema } from './schemas.js';
+import { uuidField } from '../lib/fields.js';
 
 /** The seed's video list and CRUD ("unchanged" endpoints) and the processor stats. */
 
@@ -8,10 +9,7 @@ const tags = ['Generation'];
 const security = [{ SupabaseToken: [] }];
 
 const VideoParam = z.object({
-  video_id: z
-    .string()
-    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'video_id must be a UUID')
-    .openapi({ param: { name: 'video_id', in: 'path' } }),
+  video_id: uuidField('video_id').openapi({ param: { name: 'video_id', in: 'path' } }),
 });
 
 const flag = z.enum(['true', 'false', '1', '0'], { error: 'favorites_only must be true or false' }).transform((value) => value === 'true' || value === '1');

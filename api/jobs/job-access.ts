@@ -5,6 +5,7 @@ import type { PipelineDefinition } from '../../pipelines/types.js';
 import { hasAdminToken } from '../lib/admin-auth.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppEnv } from '../lib/types.js';
+import { UUID_PATTERN } from '../lib/fields.js';
 
 export interface JobAccess {
   job: JobRow;
@@ -13,10 +14,9 @@ export interface JobAccess {
 }
 
 const JOB_ID = /^[1-9]\d{0,14}$/;
-const JOB_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether `text` can name a job: a positive id or a UUID key. */
-export const isJobRef = (text: string) => JOB_ID.test(text) || JOB_KEY.test(text);
+export const isJobRef = (text: string) => JOB_ID.test(text) || UUID_PATTERN.test(text);
 
 /**
  * May this request read the job (by numeric id or UUID key) and its events? Admins (bearer token)
@@ -44,4 +44,4 @@ export async function authorizeJobRead(c: Context<AppEnv>, idOrKey: string): Pro
  * The read rule of the open products (product ads, MV): whoever holds the job's UUID key may read
  * it — never by the sequential id, which can be guessed.
  */
-export const canReadByKey = (c: Context<AppEnv>): boolean => JOB_KEY.test(c.req.param('job') ?? c.req.param('job_id') ?? '');
+export const canReadByKey = (c: Context<AppEnv>): boolean => UUID_PATTERN.test(c.req.param('job') ?? c.req.param('job_id') ?? '');

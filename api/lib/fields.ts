@@ -25,3 +25,9 @@ export const AnswerSchema = (name: string) =>
 
 /** Control characters other than tab and line breaks: never meant in a text field, and they break text drawn into SVG or spoken. */
 export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** A UUID in its canonical text form (job keys, video ids, Supabase user ids), any case. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A string field that must be a UUID; the 400 names the field. */
+export const uuidField = (field: string, message = `${field} must be a UUID`) => z.string({ error: message }).regex(UUID_PATTERN, message);

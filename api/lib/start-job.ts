@@ -1,4 +1,5 @@
 import type { Tx } from '../../db/client.js';
+import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import { ApiError } from './errors.js';
 import type { AppDeps } from './types.js';
 
@@ -17,4 +18,22 @@ export async function startJobWorkflow<T>(deps: Pick<AppDeps, 'store' | 'tempora
     deps.logger.error({ err: error, jobId }, 'job workflow not started');
     throw new ApiError(503, 'ServiceUnavailable', 'Jobs cannot be started right now; nothing was charged. Please retry shortly.');
   });
+}
+
+/**
+ * How a job's workflow starts: on the configured task queue, under its own id (never reused), with
+ * the job's search attributes so the Web UI finds it before its first activity.
+ */
+export function jobStartOptions<Input extends { job: { id: number; key: string } }>(
+  deps: Pick<AppDeps, 'config'>,
+  start: { pipeline: string; workflowId: string; input: Input; status: string },
+) {
+  return {
+    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+    workflowId: start.workflowId,
+    workflowIdConflictPolicy: 'FAIL' as const,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    args: [start.input] as [Input],
+    typedSearchAttributes: jobSearchAttributes({ pipeline: start.pipeline, job: start.input.job, status: start.status }),
+  };
 }

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { MAX_SCENES, MIN_SCENES } from '../../lib/mv/flavor-schema.js';
 import { MV_PROJECT_PATTERN } from '../../providers/storage/keys.js';
 import { JOB_STATUSES } from '../../workflows/mv/contract.js';
+import { uuidField } from '../lib/fields.js';
 
 /** Shapes of the MV endpoints (../shared/seeds/product-ad-generator-api.md, "Music Video (MV) Pipeline"); extra fields allowed, none renamed. */
 
@@ -82,14 +83,8 @@ export const PendingSchema = z
   .object({ job_id: z.string().uuid(), status: z.enum(JOB_STATUSES), status_url: z.string() })
   .openapi('MvPending', { description: 'The job outlived MV_SYNC_TIMEOUT_SECONDS: poll status_url' });
 
-/** A job's key (its UUID): the id the MV endpoints show. */
-export const JOB_KEY_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export const JobParamSchema = z.object({
-  job_id: z
-    .string()
-    .regex(JOB_KEY_PATTERN, 'job_id must be a UUID')
-    .openapi({ param: { name: 'job_id', in: 'path' } }),
+  job_id: uuidField('job_id').openapi({ param: { name: 'job_id', in: 'path' } }),
 });
 
 export const MvJobSchema = z

@@ -1,14 +1,12 @@
-import type { WorkflowStartOptions } from '@temporalio/client';
 import type { Context } from 'hono';
 import { findJob } from '../../db/jobs/queries.js';
 import { isValidStorageKey } from '../../providers/storage/keys.js';
 import { FAILED, type JobRef } from '../../workflows/engine/contract.js';
 import { PIPELINE, STAGE_OF, TERMINAL_STATUSES, mvWorkflowId, type MvInput, type MvTask } from '../../workflows/mv/contract.js';
 import { mvWorkflow } from '../../workflows/mv/mv.js';
-import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import { jobEventStream } from '../jobs/job-stream.js';
 import { ApiError } from '../lib/errors.js';
-import { startJobWorkflow } from '../lib/start-job.js';
+import { jobStartOptions, startJobWorkflow } from '../lib/start-job.js';
 import type { AppDeps, AppEnv } from '../lib/types.js';
 import { isMvStatus, storedResult, type ResultReader } from './job-view.js';
 import type { Pending } from './schemas.js';
@@ -41,14 +39,7 @@ export async function acceptMvJob(deps: AppDeps, task: MvTask, request: Record<s
   const job = await deps.store.reserve();
   const workflowId = mvWorkflowId(job.key);
   const input: MvInput = { job, task, tuning: { heartbeatTimeoutMs: deps.config.ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS * 1000 } };
-  const options = {
-    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    workflowId,
-    workflowIdConflictPolicy: 'FAIL',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    args: [input] as [MvInput],
-    typedSearchAttributes: jobSearchAttributes({ pipeline: PIPELINE, job, status: 'pending' }),
-  } satisfies WorkflowStartOptions<typeof mvWorkflow>;
+  const options = jobStartOptions(deps, { pipeline: PIPELINE, workflowId, input, status: 'pending' });
 
   await deps.sql.begin(async (tx) => {
     const handle = await startJobWorkflow(deps, tx, job.id, () => deps.temporal.workflow.start(mvWorkflow, options));

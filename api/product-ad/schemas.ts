@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ASPECT_RATIOS } from '../../workflows/generation/contract.js';
-import { CONTROL_CHARACTERS } from '../lib/fields.js';
+import { CONTROL_CHARACTERS, uuidField } from '../lib/fields.js';
 import { JOB_STATUSES, STAGES } from '../../workflows/product-ad/contract.js';
 
 /** Shapes of ../shared/seeds/product-ad-generator-api.md (extra fields allowed, none renamed). */
@@ -59,10 +59,7 @@ export const JobSchema = z
   .openapi('ProductAdJob');
 
 export const JobParamSchema = z.object({
-  job_id: z
-    .string()
-    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'job_id must be a UUID')
-    .openapi({ param: { name: 'job_id', in: 'path' } }),
+  job_id: uuidField('job_id').openapi({ param: { name: 'job_id', in: 'path' } }),
 });
 
 export const ListQuerySchema = z.object({

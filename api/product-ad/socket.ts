@@ -11,6 +11,7 @@ import type { AppEnv } from '../lib/types.js';
 import { findProductAd } from '../../db/product-ad/jobs.js';
 import { overallProgress } from './job-view.js';
 import { DEFAULT_STAGE_WEIGHTS } from './stage-weights.js';
+import { UUID_PATTERN } from '../lib/fields.js';
 
 /** RFC 6455 close codes: done, refused by policy, server error. */
 const CLOSE_NORMAL = 1000;
@@ -99,12 +100,10 @@ function follow(c: Context<AppEnv>, job: JobRow): WSEvents {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** WS /ws/jobs/{job_id}: an unknown or malformed job is accepted only to be closed with 1008 (browsers cannot read a refused handshake). */
 export async function jobSocket(c: Context<AppEnv>) {
   const key = c.req.param('job_id') ?? '';
-  const job = UUID.test(key) ? await findJob(c.var.deps.sql, key) : undefined;
+  const job = UUID_PATTERN.test(key) ? await findJob(c.var.deps.sql, key) : undefined;
   if (!job || job.pipeline !== PIPELINE) {
     return upgradeWebSocket(c, { onOpen: (_event, ws) => ws.close(CLOSE_POLICY, `Job with ID '${key.slice(0, 40)}' not found`) });
   }

@@ -1,12 +1,10 @@
-import type { WorkflowStartOptions } from '@temporalio/client';
 import { createProductAdJob } from '../../db/product-ad/jobs.js';
 import { storageKey } from '../../providers/storage/keys.js';
 import type { AspectRatio } from '../../workflows/generation/contract.js';
 import { productAdWorkflow } from '../../workflows/product-ad/product-ad.js';
 import { PIPELINE, productAdWorkflowId, type ProductAdInput } from '../../workflows/product-ad/contract.js';
-import { jobSearchAttributes } from '../../workflows/search-attributes.js';
 import { acceptPhoto } from '../lib/photo-upload.js';
-import { startJobWorkflow } from '../lib/start-job.js';
+import { jobStartOptions, startJobWorkflow } from '../lib/start-job.js';
 import type { AppDeps } from '../lib/types.js';
 import { measuredStageWeights } from './stage-weights.js';
 
@@ -37,14 +35,7 @@ export async function acceptProductAd(deps: AppDeps, form: AdForm, accountId: st
     request: { productName: form.productName, style: form.style, ctaText: form.ctaText, aspectRatio: form.aspectRatio, productImageKey },
     tuning: { heartbeatTimeoutMs: deps.config.ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS * 1000 },
   };
-  const options = {
-    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    workflowId,
-    workflowIdConflictPolicy: 'FAIL',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    args: [input] as [ProductAdInput],
-    typedSearchAttributes: jobSearchAttributes({ pipeline: PIPELINE, job, status: 'pending' }),
-  } satisfies WorkflowStartOptions<typeof productAdWorkflow>;
+  const options = jobStartOptions(deps, { pipeline: PIPELINE, workflowId, input, status: 'pending' });
 
   const stageWeights = await measuredStageWeights(deps.sql);
   const accepted = deps.sql.begin(async (tx) => {
