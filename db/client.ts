@@ -6,6 +6,9 @@ export type Tx = postgres.TransactionSql;
 /** Either: for queries that run inside or outside a transaction. */
 export type Queryable = Sql | Tx;
 
+/** Longer than any wait a transaction of ours makes between statements (a workflow start: at most 10 s). */
+export const IDLE_IN_TRANSACTION_MS = 30_000;
+
 /** One pool per process. Dates come back as Date objects; bigint ids as JS numbers (job ids stay far below 2^53). */
 export function createSql(databaseUrl: string, options: { max?: number } = {}): Sql {
   return postgres(databaseUrl, {
@@ -13,7 +16,9 @@ export function createSql(databaseUrl: string, options: { max?: number } = {}): 
     onnotice: () => {},
     types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) } },
     transform: { undefined: null },
-    connection: { application_name: 'reelflow' },
+    // A process stalled inside a transaction (a paused worker, a partition) would hold its row locks
+    // until TCP gives up: the server ends such a transaction after this long idle instead.
+    connection: { application_name: 'reelflow', idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS },
   });
 }
 
