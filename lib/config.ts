@@ -1,50 +1,10 @@
 import { z } from 'zod';
+import { bool, corsOrigins, wholeNumber, key32, optionalText, port, positiveInt, rate, url } from './config-fields.js';
 
 /**
  * Every environment variable reelflow reads, parsed once. Defaults suit local development;
  * secrets have development defaults only, so production must set them explicitly.
  */
-
-const port = z.coerce
-  .number({ error: 'must be a port number' })
-  .int('must be a whole number')
-  .min(1, 'must be between 1 and 65535')
-  .max(65535, 'must be between 1 and 65535');
-
-const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
-
-const url = z.url({ error: 'must be a URL' });
-
-const bool = z
-  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-  .transform((value) => value === 'true' || value === '1');
-
-const optionalText = z.string().min(1).optional();
-
-/** `*`, or comma-separated origins (`https://app.example.com`, no path), normalised as browsers send them. */
-const corsOrigins = z.string().transform((value, ctx) => {
-  const origins = new Set<string>();
-  for (const entry of value.split(',').map((item) => item.trim()).filter(Boolean)) {
-    if (entry === '*') return ['*'];
-    const parsed = URL.canParse(entry) ? new URL(entry) : undefined;
-    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.pathname !== '/' || parsed.search || parsed.hash || parsed.username || parsed.password) {
-      ctx.addIssue({ code: 'custom', message: 'must be * or comma-separated origins such as https://app.example.com (no path)' });
-      return z.NEVER;
-    }
-    origins.add(parsed.origin);
-  }
-  return [...origins];
-});
-
-/** A 32-byte key, given as 64 hex characters or as base64. */
-const key32 = z.string().transform((value, ctx) => {
-  const bytes = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
-  if (bytes.length !== 32) {
-    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as 64 hex characters or base64' });
-    return z.NEVER;
-  }
-  return bytes;
-});
 
 /** Secrets: required in production, development defaults otherwise. Values are fixed so dev data stays readable across restarts. */
 const DEVELOPMENT_SECRETS = {
@@ -87,7 +47,7 @@ const envSchema = z.object({
   // How long a stage activity (lip-sync, stitching, delivery) may go silent before Temporal gives
   // its attempt to another worker; tests shorten it so a killed worker costs seconds.
   ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(3600).default(30),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(100),
+  WORKER_MAX_CACHED_WORKFLOWS: wholeNumber.default(100),
 
   FFMPEG_PATH: optionalText,
   FFPROBE_PATH: optionalText,
@@ -118,10 +78,10 @@ const envSchema = z.object({
   GROQ_TTS_VOICE: z.string().min(1).default('autumn'),
   ESPEAK_PATH: optionalText,
   // Stage costs (jobs.cost_usd) from the providers' reported usage; 0 = not priced. Local adapters report none.
-  LLM_USD_PER_MILLION_INPUT_TOKENS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
-  LLM_USD_PER_MILLION_OUTPUT_TOKENS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
-  TTS_USD_PER_MILLION_CHARACTERS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
-  PREDICTION_USD_PER_SECOND: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more').default(0),
+  LLM_USD_PER_MILLION_INPUT_TOKENS: rate.default(0),
+  LLM_USD_PER_MILLION_OUTPUT_TOKENS: rate.default(0),
+  TTS_USD_PER_MILLION_CHARACTERS: rate.default(0),
+  PREDICTION_USD_PER_SECOND: rate.default(0),
 
   SMS_PROVIDER: z.enum(['console', 'webhook', 'twilio'], { error: 'must be console, webhook or twilio' }).default('console'),
   SMS_WEBHOOK_URL: url.optional(),
@@ -171,10 +131,14 @@ const envSchema = z.object({
   // MV config flavors: one folder each (image_params.yaml, image_prompts.yaml, scene_prompts.yaml, parameters.yaml).
   MV_CONFIG_DIR: z.string().min(1).default('config/mv'),
   MV_SYNC_TIMEOUT_SECONDS: positiveInt.default(60),
-  DUST_TEXT_TO_VIDEO_COST: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(10),
-  DUST_IMAGE_TO_VIDEO_COST: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(8),
-  DUST_STARTING_BALANCE: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(100),
+  DUST_TEXT_TO_VIDEO_COST: wholeNumber.default(10),
+  DUST_IMAGE_TO_VIDEO_COST: wholeNumber.default(8),
+  DUST_STARTING_BALANCE: wholeNumber.default(100),
   JOB_RETENTION_SECONDS: positiveInt.default(86_400),
+  // The video library (../shared/seeds/s3-video-library-api.md): uploads are refused past this
+  // size while they stream; dubbing a library video costs DUBBING_COST DUST.
+  VIDEO_UPLOAD_MAX_BYTES: positiveInt.default(500 * 1024 * 1024),
+  DUBBING_COST: wholeNumber.default(6),
   // Fetching URLs users give (image_url, webhook_url): private, loopback, link-local and metadata
   // addresses are refused unless their host:port is listed here.
   REMOTE_FETCH_ALLOW_HOSTS: z

@@ -27,6 +27,7 @@ export interface PhotoValidator {
   validate(image: Buffer, signal?: AbortSignal): Promise<PhotoVerdict>;
 }
 
+import type { Readable } from 'node:stream';
 import type { SubmissionAnswers } from '../workflows/closeup/contract.js';
 import type { GenerationSpec } from '../workflows/generation/contract.js';
 
@@ -62,6 +63,12 @@ export interface Storage {
   readonly backend: 'local' | 's3';
   putFile(key: string, path: string, contentType: string): Promise<void>;
   putBuffer(key: string, data: Buffer, contentType: string): Promise<void>;
+  /**
+   * Stores a stream as it arrives, never holding it whole (S3: multipart upload in parts). When the
+   * stream errors or is destroyed, rejects and leaves nothing behind (the multipart upload aborted,
+   * the local temporary file removed).
+   */
+  putStream(key: string, body: Readable, contentType: string): Promise<void>;
   getToFile(key: string, path: string): Promise<void>;
   getBuffer(key: string): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
@@ -69,6 +76,8 @@ export interface Storage {
   signedUrl(key: string, ttlSeconds?: number): Promise<string>;
   /** Removes the object; removing one that is not there is not an error. */
   delete(key: string): Promise<void>;
+  /** Where the object lives, unsigned (not readable without a signature): its bucket and address. */
+  location(key: string): { bucket: string; url: string };
 }
 
 export interface OtpMessage {

@@ -76,6 +76,8 @@ const CONTENT_TYPES: Record<string, string> = {
   mp4: 'video/mp4',
   mov: 'video/quicktime',
   webm: 'video/webm',
+  m4v: 'video/x-m4v',
+  mkv: 'video/x-matroska',
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',
   png: 'image/png',
@@ -91,4 +93,30 @@ const CONTENT_TYPES: Record<string, string> = {
 export function contentTypeOf(key: string): string {
   const ext = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
   return CONTENT_TYPES[ext] ?? 'application/octet-stream';
+}
+
+const LIBRARY_STEM_PATTERN = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+
+/**
+ * A library video's keys as the video-library seed lays them out:
+ * `uploads/users/<user>/videos/<epoch>_<tag>_<stem>.<ext>` and its thumbnail
+ * `uploads/users/<user>/thumbnails/<epoch>_<tag>_<stem>_thumb.jpg`, e.g.
+ * `uploads/users/6f1c…/videos/1704123456_0b8f2c1d_my_video.mp4`. `epoch` is the upload's Unix
+ * time in seconds; `tag` (the first 8 hex digits of the video's id) keeps two uploads of one name
+ * in the same second apart; `stem` comes from safeFilename (lib/library/filenames.ts), never raw
+ * from a request. Throws InvalidStorageKeyError for anything else.
+ */
+export function libraryVideoKeys(input: { userId: string; videoId: string; uploadedAt: Date; stem: string; ext: string }): { videoKey: string; thumbnailKey: string } {
+  if (!USER_ID_PATTERN.test(input.userId)) throw new InvalidStorageKeyError(`user id must match ${USER_ID_PATTERN}, got ${JSON.stringify(input.userId)}`);
+  if (!LIBRARY_STEM_PATTERN.test(input.stem)) throw new InvalidStorageKeyError(`file name stem must match ${LIBRARY_STEM_PATTERN}, got ${JSON.stringify(input.stem)}`);
+  const tag = input.videoId.replace(/-/g, '').slice(0, 8).toLowerCase();
+  if (!/^[0-9a-f]{8}$/.test(tag)) throw new InvalidStorageKeyError(`video id must be a UUID, got ${JSON.stringify(input.videoId)}`);
+  const extension = input.ext.replace(/^\./, '').toLowerCase();
+  if (!EXT_PATTERN.test(extension)) throw new InvalidStorageKeyError(`extension must match ${EXT_PATTERN}, got ${JSON.stringify(input.ext)}`);
+  const name = `${Math.floor(input.uploadedAt.getTime() / 1000)}_${tag}_${input.stem}`;
+  const folder = `uploads/users/${input.userId}`;
+  return {
+    videoKey: assertValidStorageKey(`${folder}/videos/${name}.${extension}`),
+    thumbnailKey: assertValidStorageKey(`${folder}/thumbnails/${name}_thumb.jpg`),
+  };
 }

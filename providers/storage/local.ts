@@ -1,6 +1,8 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
 import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { writeAtomically } from '../../lib/atomic-write.js';
 import { ProviderError } from '../provider-error.js';
 import type { Storage } from '../ports.js';
@@ -36,6 +38,15 @@ export class LocalStorage implements Storage {
 
   async putBuffer(key: string, data: Buffer, _contentType?: string): Promise<void> {
     await writeAtomically(this.pathOf(key), (temp) => writeFile(temp, data));
+  }
+
+  async putStream(key: string, body: Readable, _contentType?: string): Promise<void> {
+    await writeAtomically(this.pathOf(key), (temp) => pipeline(body, createWriteStream(temp)));
+  }
+
+  /** The media route's address without its signature: the `local` bucket is MEDIA_ROOT. */
+  location(key: string): { bucket: string; url: string } {
+    return { bucket: 'local', url: `${this.options.publicBaseUrl}/media/${assertValidStorageKey(key)}` };
   }
 
   async getToFile(key: string, path: string): Promise<void> {

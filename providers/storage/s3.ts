@@ -90,6 +90,31 @@ export class S3Storage implements Storage {
     await this.call(`upload of ${key}`, () => upload.done());
   }
 
+  /** lib-storage aborts the multipart upload when the body fails (leavePartsOnError: false). */
+  async putStream(key: string, body: Readable, contentType: string): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: assertValidStorageKey(key), Body: body, ContentType: contentType },
+      partSize: this.partSize,
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
+    await this.call(`streamed upload of ${key}`, () => upload.done());
+  }
+
+  /** Path style (MinIO, S3_FORCE_PATH_STYLE) or AWS's virtual-hosted style. */
+  location(key: string): { bucket: string; url: string } {
+    const path = assertValidStorageKey(key);
+    const { endpoint, region, forcePathStyle } = this.options;
+    if (endpoint) {
+      const base = endpoint.replace(/\/+$/, '');
+      if (forcePathStyle) return { bucket: this.bucket, url: `${base}/${this.bucket}/${path}` };
+      const parsed = new URL(base);
+      return { bucket: this.bucket, url: `${parsed.protocol}//${this.bucket}.${parsed.host}/${path}` };
+    }
+    return { bucket: this.bucket, url: `https://${this.bucket}.s3.${region}.amazonaws.com/${path}` };
+  }
+
   async putBuffer(key: string, data: Buffer, contentType: string): Promise<void> {
     await this.call(`put of ${key}`, () =>
       this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: assertValidStorageKey(key), Body: data, ContentType: contentType })),

@@ -1,5 +1,7 @@
 import { copyFile, mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import type { Storage } from '../../providers/ports.js';
 
@@ -16,6 +18,11 @@ export function folderStorage(root: string): Storage {
       await mkdir(dirname(at(key)), { recursive: true });
       await writeFile(at(key), data);
     },
+    async putStream(key, body) {
+      await mkdir(dirname(at(key)), { recursive: true });
+      await pipeline(body, createWriteStream(at(key)));
+    },
+    location: (key) => ({ bucket: 'folder', url: pathToFileURL(at(key)).toString() }),
     async getToFile(key, path) {
       await copyFile(at(key), path);
     },
