@@ -1,6 +1,6 @@
 import { generationCancellation } from '../api/generation/cancel.js';
-import { canReadGenerationJob } from '../api/generation/job-access.js';
 import { generationRouter } from '../api/generation/generation.index.js';
+import { canReadAsOwner } from '../api/jobs/job-access.js';
 import { PIPELINE, TERMINAL_STATUSES } from '../workflows/generation/contract.js';
 import type { PipelineDefinition } from './types.js';
 
@@ -10,7 +10,7 @@ export const generationPipeline: PipelineDefinition = {
   workflows: ['generationWorkflow'],
   loadActivities: () => import('../activities/generation/index.js').then((module) => module.createGenerationActivities),
   router: generationRouter,
-  canRead: canReadGenerationJob,
+  canRead: canReadAsOwner,
   terminalStatuses: TERMINAL_STATUSES,
   retryStatus: 'queued',
   cancellation: generationCancellation,

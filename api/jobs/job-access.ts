@@ -45,3 +45,17 @@ export async function authorizeJobRead(c: Context<AppEnv>, idOrKey: string): Pro
  * it — never by the sequential id, which can be guessed.
  */
 export const canReadByKey = (c: Context<AppEnv>): boolean => UUID_PATTERN.test(c.req.param('job') ?? c.req.param('job_id') ?? '');
+
+/**
+ * The read rule of the signed-in products (generation, dubbing): the job's owner, signed in.
+ * Routes behind requireUser have the user already; the engine's own stream routes check the token
+ * here — the `Authorization: Bearer` header, or `access_token` for EventSource and WebSocket clients.
+ */
+export async function canReadAsOwner(c: Context<AppEnv>, job: JobRow): Promise<boolean> {
+  let user = c.get('user') as AppEnv['Variables']['user'] | undefined;
+  if (!user) {
+    const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? c.req.query('access_token');
+    user = await c.var.deps.verifyUser(token).catch(() => undefined);
+  }
+  return user !== undefined && user.id === job.owner;
+}
