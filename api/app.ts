@@ -13,6 +13,7 @@ import { mediaRouter } from './media/media.index.js';
 import { adminJobsRouter } from './admin-jobs/admin-jobs.index.js';
 import { jobStreamRouter } from './jobs/stream.index.js';
 import { creditsRouter } from './credits/credits.index.js';
+import { libraryRouter } from './library/library.index.js';
 
 /** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
 export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.route('/', adminJobsRouter);
   app.route('/', jobStreamRouter);
   app.route('/', creditsRouter);
+  app.route('/', libraryRouter);
   for (const pipeline of deps.pipelines) if (pipeline.router) app.route('/', pipeline.router);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'AdminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });

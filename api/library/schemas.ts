@@ -33,3 +33,24 @@ export const VideoSchema = z
     url_expires_at: z.string().openapi({ description: 'When s3_url and thumbnail_url stop working' }),
   })
   .openapi('LibraryVideo');
+
+export const VideoPageSchema = z
+  .object({
+    videos: z.array(VideoSchema),
+    total_count: z.number().int().openapi({ description: 'Videos matching the search, over all pages', example: 25 }),
+    page: z.number().int().openapi({ example: 1 }),
+    page_size: z.number().int().openapi({ example: 10 }),
+    total_pages: z.number().int().openapi({ description: 'ceil(total_count / page_size); 0 when nothing matches', example: 3 }),
+    has_more: z.boolean().openapi({ description: 'page < total_pages' }),
+  })
+  .openapi('LibraryVideoPage');
+
+export const RecentVideosSchema = z.object({ videos: z.array(VideoSchema) }).openapi('LibraryRecentVideos');
+
+export const VideoDeletedSchema = z
+  .object({
+    id: z.uuid(),
+    deleted: z.literal(true),
+    deleted_at: z.string().openapi({ example: '2024-01-15T10:30:00.000Z' }),
+  })
+  .openapi('LibraryVideoDeleted');
