@@ -51,6 +51,7 @@ create table uploads (
   check ((kind = 'video') = (video_id is not null) and (kind = 'transcript') = (transcript is not null))
 );
 create index uploads_user on uploads (user_id, created_at desc);
+create index uploads_video on uploads (video_id) where video_id is not null;
 
 -- A dubbing job's request beside the engine's job row: the library video it dubs, the transcript
 -- spoken, and the library video it made.
@@ -66,3 +67,4 @@ create table dubbing_jobs (
 create index dubbing_jobs_account on dubbing_jobs (account_id, job_id desc);
 -- "Refused while an active job uses the video" looks jobs up by their source.
 create index dubbing_jobs_source on dubbing_jobs (source_video_id);
+create index dubbing_jobs_output on dubbing_jobs (output_video_id) where output_video_id is not null;
