@@ -28,7 +28,8 @@ export const ListQuerySchema = z.object({
     .optional()
     .openapi({ description: 'A case-insensitive substring of filename or original_filename, taken literally (% and _ too); trimmed, empty: no filter' }),
   sort_by: z.enum(SORT_FIELDS, { error: `sort_by must be one of ${SORT_FIELDS.join(', ')}` }).default('created_at'),
-  sort_order: z.enum(SORT_ORDERS, { error: 'sort_order must be asc or desc' }).default('desc'),
+  // Any case, as the seed's `sort_order.lower()` takes it.
+  sort_order: z.preprocess((value) => (typeof value === 'string' ? value.toLowerCase() : value), z.enum(SORT_ORDERS, { error: 'sort_order must be asc or desc' }).default('desc')),
 });
 
 export const list = createRoute({

@@ -93,6 +93,8 @@ describe('the paged list', () => {
         assert.deepEqual(await allPages(collector, `sort_by=${field}&sort_order=${order}`, 50), expectedOrder(collection, field, order), `${field} ${order}`);
       }
     }
+    // sort_order in any case, as the seed lower-cases it.
+    assert.deepEqual(await allPages(collector, 'sort_by=file_size&sort_order=ASC', 50), expectedOrder(collection, 'file_size', 'asc'));
   });
 
   it('shows each video as the seed does, its URLs signed for this answer', async () => {
