@@ -3,12 +3,14 @@ import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { createVideoDelivery } from './delivery/index.js';
 import { createVideoGenerator } from './generation/index.js';
+import { createHttpVideoDubber } from './lipsync/http-dub.js';
 import { createHttpLipsyncGenerator } from './lipsync/http.js';
+import { createLocalVideoDubber } from './lipsync/local-dub.js';
 import { createLocalLipsyncGenerator } from './lipsync/local.js';
 import { createOtpSender } from './otp-sender/index.js';
 import { createPhotoValidator } from './photo-validation/create-photo-validator.js';
 import { createImageGenerator } from './image/index.js';
-import type { ImageGenerator, LipsyncGenerator, OtpSender, PhotoValidator, SpeechSynthesizer, Storage, TextWriter, VideoDelivery, VideoGenerator } from './ports.js';
+import type { ImageGenerator, LipsyncGenerator, OtpSender, PhotoValidator, SpeechSynthesizer, Storage, TextWriter, VideoDelivery, VideoDubber, VideoGenerator } from './ports.js';
 import { createSpeechSynthesizer } from './speech/index.js';
 import { createTextWriter } from './text/index.js';
 import { createStorage } from './storage/create-storage.js';
@@ -17,6 +19,7 @@ export interface Providers {
   storage: Storage;
   photoValidator: PhotoValidator;
   lipsync: LipsyncGenerator;
+  dubber: VideoDubber;
   videoGenerator: VideoGenerator;
   imageGenerator: ImageGenerator;
   textWriter: TextWriter;
@@ -31,6 +34,7 @@ export function createProviders(config: Config, deps: { sql: Sql; logger: Logger
     storage: createStorage(config),
     photoValidator: createPhotoValidator(config),
     lipsync: config.LIPSYNC_PROVIDER === 'http' ? createHttpLipsyncGenerator(config) : createLocalLipsyncGenerator(config),
+    dubber: config.LIPSYNC_PROVIDER === 'http' ? createHttpVideoDubber(config) : createLocalVideoDubber(config),
     videoGenerator: createVideoGenerator(config),
     imageGenerator: createImageGenerator(config),
     textWriter: createTextWriter(config),
@@ -46,6 +50,7 @@ export function describeProviders(providers: Providers): Record<string, string> 
     storage: providers.storage.backend,
     photoValidator: providers.photoValidator.name,
     lipsync: providers.lipsync.name,
+    dubber: providers.dubber.name,
     videoGenerator: providers.videoGenerator.name,
     imageGenerator: providers.imageGenerator.name,
     textWriter: providers.textWriter.name,

@@ -59,6 +59,34 @@ export interface LipsyncGenerator {
   generate(input: LipsyncInput, progress: ActivityProgress): Promise<{ predictionId?: string }>;
 }
 
+/** A library video and its voice-over, for dubbing; local paths and signed URLs of both. */
+export interface DubRequest {
+  jobId: number;
+  /** The source video on local disk (local adapter) … */
+  videoPath: string;
+  /** … and a signed URL of it that a remote provider can fetch (http adapter). */
+  videoUrl: string;
+  /** The voice-over (AAC .m4a) on local disk … */
+  audioPath: string;
+  /** … and a signed URL of it. */
+  audioUrl: string;
+  /** The source video's length in seconds (probed): the dub keeps it. */
+  durationSeconds: number;
+  /** Where the dubbed mp4 must be written. */
+  outputPath: string;
+}
+
+/**
+ * Lip-sync dubbing: the video's speaker made to say the voice-over, its own audio replaced. The
+ * http adapter runs LIPSYNC_MODEL on the predictions API (video and audio in; the prediction id
+ * heartbeated, resumed on retry, cancelled with the job); the local one lays the voice-over on the
+ * unchanged picture with ffmpeg. Throws ProviderError.
+ */
+export interface VideoDubber {
+  readonly name: 'local' | 'http';
+  dub(request: DubRequest, progress: ActivityProgress): Promise<{ model: string; predictionId?: string }>;
+}
+
 export interface Storage {
   readonly backend: 'local' | 's3';
   putFile(key: string, path: string, contentType: string): Promise<void>;
@@ -200,8 +228,11 @@ export interface TextWriter {
 /** Speech for a voice-over: Groq's OpenAI-compatible speech endpoint, or espeak-ng offline. */
 export interface SpeechSynthesizer {
   readonly name: 'groq' | 'local';
-  /** Writes the spoken `text` to `outputPath` as AAC in an .m4a; throws ProviderError. */
-  synthesize(request: { text: string; outputPath: string }, signal?: AbortSignal): Promise<{ model: string; voice: string; durationSeconds: number; characters: number }>;
+  /**
+   * Writes the spoken `text` to `outputPath` as AAC in an .m4a, in `voice` (an Orpheus voice name,
+   * workflows/dubbing/contract.ts VOICES) or the configured one; throws ProviderError.
+   */
+  synthesize(request: { text: string; outputPath: string; voice?: string }, signal?: AbortSignal): Promise<{ model: string; voice: string; durationSeconds: number; characters: number }>;
 }
 
 /** Still images (MV character references): a predictions API model, or a local render. */

@@ -43,9 +43,9 @@ function isWav(bytes: Buffer): boolean {
  */
 export function createGroqSpeechSynthesizer(options: GroqSpeechOptions): SpeechSynthesizer {
   const client = createGroqClient(options, 30_000);
-  const { model, voice } = options;
+  const { model } = options;
 
-  async function speak(input: string, signal: AbortSignal | undefined): Promise<Buffer> {
+  async function speak(input: string, voice: string, signal: AbortSignal | undefined): Promise<Buffer> {
     let bytes: Buffer;
     try {
       const response = await client.audio.speech.create({ model, voice, input, response_format: 'wav' }, signal ? { signal } : {});
@@ -63,7 +63,7 @@ export function createGroqSpeechSynthesizer(options: GroqSpeechOptions): SpeechS
 
   return {
     name: 'groq',
-    async synthesize({ text, outputPath }, signal) {
+    async synthesize({ text, outputPath, voice = options.voice }, signal) {
       const chunks = splitForSpeech(speakableText(text), GROQ_SPEECH_MAX_INPUT);
       const scratch = await createScratch('speech');
       try {
@@ -71,7 +71,7 @@ export function createGroqSpeechSynthesizer(options: GroqSpeechOptions): SpeechS
         // One at a time: the chunks are few, and a rate limit stops the rest instead of failing them all.
         for (const [index, chunk] of chunks.entries()) {
           const wavPath = join(scratch.path, `chunk-${index}.wav`);
-          await writeFile(wavPath, await speak(chunk, signal));
+          await writeFile(wavPath, await speak(chunk, voice, signal));
           wavPaths.push(wavPath);
         }
         const { durationSeconds } = await encodeVoiceover(wavPaths, outputPath, signal);

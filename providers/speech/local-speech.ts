@@ -11,12 +11,27 @@ export const ESPEAK_VOICE = 'en-us';
 /** Words per minute: espeak-ng's default is 175; a little slower reads as an announcer, not a robot in a hurry. */
 export const ESPEAK_WORDS_PER_MINUTE = 165;
 
+/**
+ * The espeak-ng voice that stands in for each Orpheus voice (workflows/dubbing/contract.ts VOICES):
+ * American English with a female (autumn, diana, hannah) or male (austin, daniel, troy) variant,
+ * a different one each, so two voices never sound alike offline either.
+ */
+export const ESPEAK_VARIANTS: Readonly<Record<string, string>> = {
+  autumn: 'en-us+f3',
+  diana: 'en-us+f2',
+  hannah: 'en-us+f4',
+  austin: 'en-us+m3',
+  daniel: 'en-us+m1',
+  troy: 'en-us+m7',
+};
+
 /** How long espeak-ng may take to exit after SIGTERM before it gets SIGKILL. */
 const KILL_GRACE_MS = 2000;
 
 export interface LocalSpeechOptions {
   /** The espeak-ng executable (ESPEAK_PATH); `espeak-ng` on PATH when absent. */
   espeakPath?: string;
+  /** The espeak-ng voice of requests that name none. */
   voice?: string;
   wordsPerMinute?: number;
 }
@@ -76,14 +91,18 @@ function runEspeak(executable: string, args: string[], text: string, signal: Abo
  * The offline speech synthesizer: espeak-ng speaks the text into a WAV, which ffmpeg encodes as
  * the voice-over .m4a. Real, intelligible speech, far from a human voice, in milliseconds.
  * Orpheus's bracketed vocal directions ("[cheerful]") are dropped: espeak-ng would read them out.
+ * A request's Orpheus voice name is spoken with its ESPEAK_VARIANTS voice; a name not there is
+ * SPEECH_UNKNOWN_VOICE (not retryable).
  */
 export function createLocalSpeechSynthesizer(options: LocalSpeechOptions = {}): SpeechSynthesizer {
   const executable = options.espeakPath ?? 'espeak-ng';
-  const voice = options.voice ?? ESPEAK_VOICE;
+  const defaultVoice = options.voice ?? ESPEAK_VOICE;
   const wordsPerMinute = options.wordsPerMinute ?? ESPEAK_WORDS_PER_MINUTE;
   return {
     name: 'local',
-    async synthesize({ text, outputPath }, signal) {
+    async synthesize({ text, outputPath, voice: named }, signal) {
+      const voice = named === undefined ? defaultVoice : Object.hasOwn(ESPEAK_VARIANTS, named) ? ESPEAK_VARIANTS[named] : undefined;
+      if (!voice) throw new ProviderError('SPEECH_UNKNOWN_VOICE', `no voice ${JSON.stringify(named)}; known: ${Object.keys(ESPEAK_VARIANTS).join(', ')}`, { retryable: false });
       const spoken = speakableText(text.replace(/\[[^\]]*\]/g, ' '));
       const scratch = await createScratch('speech');
       try {
