@@ -4,3 +4,4 @@ export { closeupDeliveryWorkflow } from './closeup/delivery.js';
 export { generationWorkflow } from './generation/generation.js';
 export { productAdWorkflow } from './product-ad/product-ad.js';
 export { mvWorkflow } from './mv/mv.js';
+export { dubbingWorkflow } from './dubbing/dubbing.js';

@@ -17,13 +17,26 @@ export const TERMINAL_STATUSES = ['completed', 'cancelled'] as const satisfies r
 export const STAGES = ['speech', 'lipsync', 'finish'] as const;
 export type Stage = (typeof STAGES)[number];
 
-/** The library video a job dubs, as the API found it (its owner's, not deleted). */
+/**
+ * The voices a job may ask for: Groq's English Orpheus voices (canopylabs/orpheus-v1-english);
+ * the offline synthesizer speaks each with an espeak-ng variant of its own. Without one, the
+ * speech provider's configured voice (GROQ_TTS_VOICE).
+ */
+export const VOICES = ['autumn', 'diana', 'hannah', 'austin', 'daniel', 'troy'] as const;
+export type Voice = (typeof VOICES)[number];
+
+/** The most characters a typed transcript (`transcript_text`) may have. */
+export const TRANSCRIPT_MAX_CHARS = 20_000;
+
+/** The library video a job dubs, as the API found it (its owner's, not deleted, locked while the job was created). */
 export interface SourceVideo {
   id: string;
+  /** Its storage key. */
   key: string;
+  /** The seed's safe `filename` ("my_video.mp4"): the dub is `dub_<its stem>.mp4`. */
   filename: string;
-  /** Seconds, from the library row (ffprobe at upload); the dub keeps this length. */
-  durationSeconds: number;
+  /** As the user named it: the dub is "Dub of <this>". */
+  originalFilename: string;
 }
 
 export interface DubbingInput {
@@ -33,7 +46,7 @@ export interface DubbingInput {
   source: SourceVideo;
   transcript: string;
   /** A voice name; null: the speech provider's default. */
-  voice: string | null;
+  voice: Voice | null;
   tuning?: JobTuning;
 }
 
