@@ -63,6 +63,12 @@ describe('Groq speech synthesizer', () => {
     assert.deepEqual(result, { model: GROQ_SPEECH_FAKE_MODEL, voice: GROQ_SPEECH_FAKE_VOICE, durationSeconds: media.durationSeconds, characters: SHORT_AD.length });
   });
 
+  it('asks for the request’s voice instead of the configured one', async () => {
+    const result = await synthesizer().synthesize({ text: SHORT_AD, outputPath: join(dir, 'daniel.m4a'), voice: 'daniel' });
+    assert.equal(groq.requests[0]!.body.voice, 'daniel');
+    assert.equal(result.voice, 'daniel');
+  });
+
   it('sends a voice-over longer than Groq’s 200-character input as several sentence-sized requests, in order, as one track', async () => {
     assert.equal(GROQ_SPEECH_MAX_INPUT, GROQ_SPEECH_INPUT_LIMIT);
     const outputPath = join(dir, 'long.m4a');

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { probe } from '../../lib/media/ffmpeg.js';
 import { isProviderError } from '../../test/support/provider-errors.js';
-import { createLocalSpeechSynthesizer, ESPEAK_MODEL } from './local-speech.js';
+import { VOICES } from '../../workflows/dubbing/contract.js';
+import { createLocalSpeechSynthesizer, ESPEAK_MODEL, ESPEAK_VARIANTS } from './local-speech.js';
 
 const run = promisify(execFile);
 const espeakPath = process.env.ESPEAK_PATH ?? 'espeak-ng';
@@ -99,6 +100,17 @@ describe('local speech synthesizer (espeak-ng)', () => {
       missing.synthesize({ text: AD_10_WORDS, outputPath }),
       isProviderError('ESPEAK_MISSING', false, (error) => assert.match(error.message, /ESPEAK_PATH/)),
     );
+  });
+
+  it('speaks each dubbing voice with an espeak-ng variant of its own, and refuses a voice it does not know', async () => {
+    assert.deepEqual(Object.keys(ESPEAK_VARIANTS).sort(), [...VOICES].sort());
+    assert.equal(new Set(Object.values(ESPEAK_VARIANTS)).size, VOICES.length);
+    const spoken = await synthesizer.synthesize({ text: AD_10_WORDS, outputPath: join(dir, 'troy.m4a'), voice: 'troy' });
+    assert.equal(spoken.voice, ESPEAK_VARIANTS.troy);
+    assert.ok((await meanVolume(join(dir, 'troy.m4a'))) > -50);
+    for (const voice of ['nobody', 'constructor']) {
+      await assert.rejects(synthesizer.synthesize({ text: AD_10_WORDS, outputPath: join(dir, `${voice}.m4a`), voice }), isProviderError('SPEECH_UNKNOWN_VOICE', false));
+    }
   });
 
   it('refuses a text with nothing to say', async () => {
