@@ -22,7 +22,8 @@ function videoOptions(codec: string): string[] {
  * its codec fits an mp4, else re-encoded as H.264), the source's own audio dropped, the voice-over
  * as the one AAC track, cut at the video's length or padded with silence up to it (apad + -t), so
  * the dub is exactly as long as its source. Written through a temporary file: a failure or a
- * cancel (the signal's reason, once ffmpeg has exited) leaves nothing at outputPath.
+ * cancel (the signal's reason, once ffmpeg has exited) leaves nothing at outputPath. The same
+ * inputs give the same bytes (so the library keeps a repeated dub once).
  */
 export function createLocalVideoDubber(config: Pick<Config, 'FFMPEG_PATH' | 'FFPROBE_PATH'>): VideoDubber {
   configureFfmpeg(config);
@@ -44,7 +45,7 @@ export function createLocalVideoDubber(config: Pick<Config, 'FFMPEG_PATH' | 'FFP
             '-af', 'apad',
             '-c:a', 'aac', '-b:a', CLIP_FORMAT.audioBitrate, '-ar', String(CLIP_FORMAT.sampleRate), '-ac', String(CLIP_FORMAT.channels),
             '-t', seconds,
-            '-map_metadata', '-1', '-movflags', '+faststart',
+            '-map_metadata', '-1', '-fflags', '+bitexact', '-movflags', '+faststart',
             // The temporary name has no .mp4 to guess the container from.
             '-f', 'mp4',
           ])
