@@ -27,11 +27,17 @@ const streamSchema = z.object({
   sample_rate: maybeNumber,
   channels: maybeNumber,
   extradata_hash: text.optional(),
+  avg_frame_rate: text.optional(),
+  sample_aspect_ratio: text.optional(),
+  // fluent-ffmpeg flattens side data into the stream: the display matrix leaves its `rotation` here.
+  rotation: maybeNumber,
+  tags: z.object({ rotate: maybeNumber }).optional(),
+  disposition: z.object({ attached_pic: maybeNumber }).optional(),
 });
 
 const probeSchema = z.object({
   streams: z.array(streamSchema),
-  format: z.object({ duration: maybeNumber, size: maybeNumber, format_name: text.optional() }),
+  format: z.object({ duration: maybeNumber, size: maybeNumber, format_name: text.optional(), bit_rate: maybeNumber }),
 });
 
 type ProbedStream = z.infer<typeof streamSchema>;
@@ -95,12 +101,19 @@ function audioInfo(stream: ProbedStream | undefined): AudioStreamInfo | undefine
   };
 }
 
-/** What reelflow needs to know about a media file; rejects when ffprobe cannot read it. */
-export async function probe(path: string): Promise<MediaProbe> {
+async function runProbe(path: string): Promise<z.infer<typeof probeSchema>> {
   const raw = await new Promise<unknown>((resolve, reject) => {
     ffmpeg.ffprobe(path, ['-show_data_hash', 'sha256'], (error, data) => (error ? reject(error) : resolve(data)));
   });
-  const { streams, format } = probeSchema.parse(raw);
+  return probeSchema.parse(raw);
+}
+
+/** What reelflow needs to know about a media file; rejects when ffprobe cannot read it. */
+export async function probe(path: string): Promise<MediaProbe> {
+  return mediaProbe(await runProbe(path));
+}
+
+function mediaProbe({ streams, format }: z.infer<typeof probeSchema>): MediaProbe {
   const videos = streams.filter((stream) => stream.codec_type === 'video');
   const audios = streams.filter((stream) => stream.codec_type === 'audio');
   return {
@@ -111,6 +124,50 @@ export async function probe(path: string): Promise<MediaProbe> {
     videoStreams: videos.length,
     audioStreams: audios.length,
   };
+}
+
+/** How a player shows a video stream. */
+export interface VideoPresentation {
+  /** Mean frames per second as ffprobe gives it ("630/29" for a clip with dropped frames); "0/0" when unknown. */
+  avgFrameRate: string;
+  /** Pixel shape, e.g. "1:1" or "4:3"; undefined when the file does not say. */
+  sampleAspectRatio: string | undefined;
+  /**
+   * Degrees clockwise the player turns the stored frames (0, 90, 180 or 270): the display matrix
+   * (which ffprobe reports counterclockwise), else the legacy `rotate` tag (clockwise), else 0.
+   */
+  rotation: number;
+  /** A still picture stored as a video stream (cover art), not a moving picture. */
+  attachedPicture: boolean;
+}
+
+export interface DetailedProbe extends MediaProbe {
+  /** The first video stream's presentation; undefined when `video` is. */
+  presentation: VideoPresentation | undefined;
+  /** Bits per second of the whole file; undefined when the container does not say. */
+  bitRate: number | undefined;
+  /** ffprobe's format name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm"; "unknown" when absent. */
+  formatName: string;
+}
+
+/** Any angle to the nearest quarter turn in 0…270. */
+const quarterTurn = (degrees: number) => (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
+
+/** probe() plus how the video is shown and the file's bitrate and format; rejects when ffprobe cannot read the file. */
+export async function probeDetailed(path: string): Promise<DetailedProbe> {
+  const parsed = await runProbe(path);
+  const media = mediaProbe(parsed);
+  const stream = parsed.streams.find((candidate) => candidate.codec_type === 'video');
+  const presentation: VideoPresentation | undefined =
+    media.video && stream
+      ? {
+          avgFrameRate: stream.avg_frame_rate ?? '0/0',
+          sampleAspectRatio: stream.sample_aspect_ratio,
+          rotation: quarterTurn(stream.rotation !== undefined ? -stream.rotation : (stream.tags?.rotate ?? 0)),
+          attachedPicture: stream.disposition?.attached_pic === 1,
+        }
+      : undefined;
+  return { ...media, presentation, bitRate: parsed.format.bit_rate, formatName: parsed.format.format_name ?? 'unknown' };
 }
 
 /** "30000/1001" → 29.97; 0 when unreadable. */
