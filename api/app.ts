@@ -13,6 +13,8 @@ import { mediaRouter } from './media/media.index.js';
 import { adminJobsRouter } from './admin-jobs/admin-jobs.index.js';
 import { jobStreamRouter } from './jobs/stream.index.js';
 import { creditsRouter } from './credits/credits.index.js';
+import { uploadsRouter } from './uploads/uploads.index.js';
+import { VIDEO_UPLOAD_PATH } from './uploads/video-upload.routes.js';
 import { libraryRouter } from './library/library.index.js';
 
 /** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
@@ -73,7 +75,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   if (allowOrigins) app.use(allowOrigins);
   app.use((c, next) => {
     const multipart = c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data');
-    if (multipart) return multipartLimit(c, next);
+    if (multipart) return c.req.path === VIDEO_UPLOAD_PATH ? next() : multipartLimit(c, next);
     return c.req.path === WEBHOOK_PATH ? webhookLimit(c, next) : jsonLimit(c, next);
   });
   app.use(refuseNulCharacters);
@@ -83,6 +85,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.route('/', adminJobsRouter);
   app.route('/', jobStreamRouter);
   app.route('/', creditsRouter);
+  app.route('/', uploadsRouter);
   app.route('/', libraryRouter);
   for (const pipeline of deps.pipelines) if (pipeline.router) app.route('/', pipeline.router);
 
