@@ -20,6 +20,9 @@ const websocket = { server: new WebSocketServer({ noServer: true }) };
 const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT, websocket }, (info) => {
   logger.info({ port: info.port }, `API listening on ${config.PUBLIC_BASE_URL}`);
 });
+// Node's default gives a whole request 5 minutes: a 500 MB library upload from a phone on a slow
+// link needs longer. Headers still have to arrive within headersTimeout (60 s).
+(server as Server).requestTimeout = 60 * 60 * 1000;
 server.on('error', (error: NodeJS.ErrnoException) => {
   logger.fatal({ code: error.code }, `API cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`);
   process.exit(1);

@@ -28,7 +28,7 @@ export interface AcceptedVideoUpload {
   uploadId: string;
 }
 
-/** Removes what an upload stored; one that is missing is no error, one that fails is left to the sweep of orphans. */
+/** Removes what an upload stored; a missing object is no error, and a delete that fails leaves its object (nothing sweeps them yet). */
 async function removeObjects(storage: Storage, keys: readonly string[]): Promise<void> {
   await Promise.allSettled(keys.map((key) => storage.delete(key)));
 }
