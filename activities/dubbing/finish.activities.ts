@@ -10,24 +10,19 @@ import type { JobStore } from '../../db/jobs/store.js';
 import type { JobRef } from '../../db/jobs/types.js';
 import { addLibraryVideo } from '../../db/library/videos.js';
 import { displayFilename, safeFilename } from '../../lib/library/filenames.js';
-import { extractThumbnail } from '../../lib/media/thumbnail.js';
+import { probeVideo, writeThumbnail } from '../../lib/library/probe-video.js';
 import { createScratch } from '../../lib/scratch.js';
 import type { Storage } from '../../providers/ports.js';
 import { libraryVideoKeys } from '../../providers/storage/keys.js';
 import type { SourceVideo } from '../../workflows/dubbing/contract.js';
 import { currentWriter, refuseForeignWrites, type JobCall } from '../engine/job.activities.js';
-import { probeVideoMetadata } from './video-metadata.js';
 
 export interface FinishDeps {
   sql: Sql;
   store: JobStore;
   storage: Storage;
-  ffprobePath?: string;
   tempRoot?: string;
 }
-
-/** How far into the dub its thumbnail is taken (at most its middle). */
-const THUMBNAIL_AT_SECONDS = 1;
 
 async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -60,8 +55,9 @@ export function createDubbingFinishActivities(deps: FinishDeps) {
         const dubPath = join(scratch.path, 'dub.mp4');
         const thumbnailPath = join(scratch.path, 'thumbnail.jpg');
         await storage.getToFile(input.dubKey, dubPath);
-        const [{ metadata, durationSeconds }, sha256, { size }] = await Promise.all([probeVideoMetadata(dubPath, deps.ffprobePath), sha256Of(dubPath), stat(dubPath)]);
-        await extractThumbnail(dubPath, thumbnailPath, Math.min(THUMBNAIL_AT_SECONDS, durationSeconds / 2));
+        // Probed and thumbnailed as uploads are: the same metadata for every library video.
+        const [{ metadata, durationSeconds }, sha256, { size }] = await Promise.all([probeVideo(dubPath), sha256Of(dubPath), stat(dubPath)]);
+        await writeThumbnail(dubPath, thumbnailPath, durationSeconds);
 
         const id = randomUUID();
         const { stem } = safeFilename(input.source.filename, 'mp4');
@@ -82,7 +78,7 @@ export function createDubbingFinishActivities(deps: FinishDeps) {
             s3Bucket: location.bucket,
             contentType: 'video/mp4',
             fileSize: size,
-            duration: Math.round(durationSeconds * 100) / 100,
+            duration: durationSeconds,
             thumbnailKey,
             thumbnailUrl: storage.location(thumbnailKey).url,
             metadata,

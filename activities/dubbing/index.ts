@@ -11,7 +11,7 @@ export function createDubbingActivities({ sql, config, providers }: ActivityDeps
   return {
     ...createDubbingSpeechActivities({ storage, speech: providers.speech, usdPerMillionCharacters: config.TTS_USD_PER_MILLION_CHARACTERS }),
     ...createDubbingLipsyncActivities({ storage, dubber: providers.dubber, store, usdPerPredictionSecond: config.PREDICTION_USD_PER_SECOND }),
-    ...createDubbingFinishActivities({ sql, store, storage, ...(config.FFPROBE_PATH ? { ffprobePath: config.FFPROBE_PATH } : {}) }),
+    ...createDubbingFinishActivities({ sql, store, storage }),
   };
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { openAsBlob } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { probe } from '../../lib/media/ffmpeg.js';
 import type { GenerationClient, GenerationStack } from '../support/generation-stack.js';
 import { sseEvents } from '../support/job-streams.js';
+import { postVideo } from '../support/library-uploads.js';
 import { dubbingCalls, FAILING_SOURCE, HOLDING_SOURCE, PROVIDER_REASON, startDubbingStack } from './dubbing-stack.js';
 import { addLibraryClip, makeSourceClip, meanVolume, toneLevel } from './media.js';
 
@@ -44,11 +46,13 @@ async function accepted(user: GenerationClient, body: Record<string, unknown>): 
 }
 
 describe('dubbing a library video', () => {
-  it('speaks the transcript onto the video, keeps the dub in the library at the source’s length, and streams its progress', async () => {
+  it('speaks the transcript onto an uploaded video, keeps the dub in the library at the source’s length, and streams its progress', async () => {
     const user = await stack.as();
     const calls = dubbingCalls(stack, user);
-    const source = await addLibraryClip(stack, user.userId, clipPath, 'Spring Promo.mp4');
-    const reply = await calls.create({ s3_video_id: source.id, transcript_text: `  ${TRANSCRIPT}  `, voice: 'daniel', ignored_field: true });
+    const uploaded = await postVideo(stack, user, await openAsBlob(clipPath), 'Spring Promo.mp4');
+    assert.equal(uploaded.status, 201, JSON.stringify(uploaded.body));
+    const source = { id: String(uploaded.body.id) };
+    const reply = await calls.create({ video_upload_id: uploaded.body.upload_id, transcript_text: `  ${TRANSCRIPT}  `, voice: 'daniel', ignored_field: true });
     assert.equal(reply.status, 202, JSON.stringify(reply.body));
     const jobId = String(reply.body.job_id);
     assert.deepEqual(reply.body, {

@@ -4,9 +4,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ensureAccount } from '../../db/credits/ledger.js';
 import { addLibraryVideo, type LibraryVideo } from '../../db/library/videos.js';
-import { probeVideoMetadata } from '../../activities/dubbing/video-metadata.js';
 import { safeFilename } from '../../lib/library/filenames.js';
-import { extractThumbnail } from '../../lib/media/thumbnail.js';
+import { probeVideo, writeThumbnail } from '../../lib/library/probe-video.js';
 import { libraryVideoKeys } from '../../providers/storage/keys.js';
 import type { GenerationStack } from '../support/generation-stack.js';
 import { makeClip } from '../support/media.js';
@@ -42,7 +41,7 @@ export async function makeSourceClip(path: string, seconds = 6): Promise<void> {
 
 /**
  * `path` as a library video of `userId` (whose account is made on first use), stored as an upload
- * leaves one: the video and a thumbnail under library keys, the row with probed metadata and the
+ * leaves one (quicker than POST /api/v1/upload/video, which one test uses): the video and a thumbnail under library keys, the row with probed metadata and the
  * bytes' sha256 (the same file twice for one user is one video).
  */
 export async function addLibraryClip(stack: GenerationStack, userId: string, path: string, originalFilename = 'Spring Promo.mp4'): Promise<LibraryVideo> {
@@ -50,11 +49,11 @@ export async function addLibraryClip(stack: GenerationStack, userId: string, pat
   const id = randomUUID();
   const { stem, filename } = safeFilename(originalFilename, 'mp4');
   const { videoKey, thumbnailKey } = libraryVideoKeys({ userId, videoId: id, uploadedAt: new Date(), stem, ext: 'mp4' });
+  const { metadata, durationSeconds } = await probeVideo(path);
   const thumbnailPath = `${path}.${id}.jpg`;
-  await extractThumbnail(path, thumbnailPath, 1);
+  await writeThumbnail(path, thumbnailPath, durationSeconds);
   await storage.putFile(videoKey, path, 'video/mp4');
   await storage.putFile(thumbnailKey, thumbnailPath, 'image/jpeg');
-  const { metadata, durationSeconds } = await probeVideoMetadata(path, process.env.FFPROBE_PATH || 'ffprobe');
   await stack.sql.begin((tx) => ensureAccount(tx, { id: userId }, stack.config.DUST_STARTING_BALANCE));
   const { video } = await addLibraryVideo(stack.sql, {
     id,
@@ -66,7 +65,7 @@ export async function addLibraryClip(stack: GenerationStack, userId: string, pat
     s3Bucket: storage.location(videoKey).bucket,
     contentType: 'video/mp4',
     fileSize: (await stat(path)).size,
-    duration: Math.round(durationSeconds * 100) / 100,
+    duration: durationSeconds,
     thumbnailKey,
     thumbnailUrl: storage.location(thumbnailKey).url,
     metadata,
