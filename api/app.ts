@@ -23,6 +23,9 @@ export const JSON_BODY_LIMIT = 64 * 1024;
 /** Meta batches WhatsApp status updates; refusing one makes Meta redeliver it forever. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 const WEBHOOK_PATH = '/api/v1/whatsapp/webhook';
+/** Transcripts: 100 KB of text as a plain body, or 20,000 characters (up to 80 KB of UTF-8) in JSON. */
+export const TEXT_BODY_LIMIT = 128 * 1024;
+const TEXT_PATHS = new Set(['/api/v1/upload/transcript', '/api/v1/jobs/create']);
 
 // The rest of an oversized body is never read, so the connection cannot carry another request:
 // say so, or a keep-alive client reuses it and loses its next request when the server drops it.
@@ -33,6 +36,7 @@ const tooLarge = (limit: number) => (c: Context) => {
 const multipartLimit = bodyLimit({ maxSize: MULTIPART_BODY_LIMIT, onError: tooLarge(MULTIPART_BODY_LIMIT) });
 const jsonLimit = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge(JSON_BODY_LIMIT) });
 const webhookLimit = bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) });
+const textLimit = bodyLimit({ maxSize: TEXT_BODY_LIMIT, onError: tooLarge(TEXT_BODY_LIMIT) });
 
 /** What a browser page may send and read cross-origin: the headers the routes take and answer. */
 const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', 'x-tracking-token', 'x-request-id'];
@@ -76,7 +80,8 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.use((c, next) => {
     const multipart = c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data');
     if (multipart) return c.req.path === VIDEO_UPLOAD_PATH ? next() : multipartLimit(c, next);
-    return c.req.path === WEBHOOK_PATH ? webhookLimit(c, next) : jsonLimit(c, next);
+    if (c.req.path === WEBHOOK_PATH) return webhookLimit(c, next);
+    return TEXT_PATHS.has(c.req.path) ? textLimit(c, next) : jsonLimit(c, next);
   });
   app.use(refuseNulCharacters);
 

@@ -29,7 +29,7 @@ const TrackingToken = z.string().optional().openapi({ description: 'Close-Up job
 const AccessToken = z.string().optional().openapi({ description: 'Signed-in products’ jobs: the Supabase access token, for clients that cannot send Authorization (EventSource, browsers’ WebSocket)' });
 
 const AccessDescription =
-  'Admins send `Authorization: Bearer <ADMIN_TOKEN>`; anyone else as the job’s pipeline says (Close-Up: `tracking_token` query parameter or `X-Tracking-Token`; generation: the owner’s access token as bearer or `access_token`). ' +
+  'Admins send `Authorization: Bearer <ADMIN_TOKEN>`; anyone else as the job’s pipeline says (Close-Up: `tracking_token` query parameter or `X-Tracking-Token`; generation and dubbing: the owner’s access token as bearer or `access_token`). ' +
   'An unknown job and a refused one both answer 404.';
 
 export const events = createRoute({

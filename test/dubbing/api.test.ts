@@ -180,6 +180,8 @@ describe('POST /api/v1/upload/transcript', () => {
     };
     assert.equal((await calls.uploadTranscript(file(text(101 * 1024)))).status, 413);
     assert.equal((await calls.uploadTranscript(text(101 * 1024), 'text/plain')).status, 413);
+    // A plain body of exactly 100 KB is within the limit (the app's 64 KB JSON limit does not apply).
+    assert.equal((await calls.uploadTranscript(text(100 * 1024), 'text/plain')).status, 201);
     const latin1 = Uint8Array.from([0x48, 0xe9, 0x6c, 0x6c, 0x6f]);
     const notUtf8 = await calls.uploadTranscript(file(latin1));
     assert.equal(notUtf8.status, 422, JSON.stringify(notUtf8.body));
