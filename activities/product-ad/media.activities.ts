@@ -11,6 +11,7 @@ import { storageKey } from '../../providers/storage/keys.js';
 import { frameSize } from '../../workflows/generation/contract.js';
 import type { AdRequest } from '../../workflows/product-ad/contract.js';
 import { createProgressReporter, type ProgressTarget } from '../engine/progress-reporter.js';
+import { storeVoiceover, type StoredVoiceover } from '../engine/voiceover.js';
 
 export interface MediaDeps {
   storage: Storage;
@@ -23,19 +24,11 @@ export interface MediaDeps {
 /** voice_gen and compositing: the voice-over, then the finished ad from visuals, voice, photo and script. */
 export function createProductAdMediaActivities(deps: MediaDeps) {
   return {
-    async synthesizeVoiceover(input: { jobId: number; text: string }): Promise<{ voiceKey: string; durationSeconds: number; model: string; voice: string; costUsd: number }> {
-      const scratch = await createScratch(`voice-${input.jobId}`, deps.tempRoot);
+    async synthesizeVoiceover(input: { jobId: number; text: string }): Promise<StoredVoiceover> {
       try {
-        const path = join(scratch.path, 'voice.m4a');
-        const spoken = await deps.speech.synthesize({ text: input.text, outputPath: path }, Context.current().cancellationSignal);
-        const voiceKey = storageKey({ job: input.jobId }, 'voiceover', 'm4a');
-        await deps.storage.putFile(voiceKey, path, 'audio/mp4');
-        const costUsd = (spoken.characters * deps.usdPerMillionCharacters) / 1_000_000;
-        return { voiceKey, durationSeconds: spoken.durationSeconds, model: spoken.model, voice: spoken.voice, costUsd };
+        return await storeVoiceover(deps, input, Context.current().cancellationSignal);
       } catch (error) {
         throw toActivityFailure(error);
-      } finally {
-        await scratch.remove();
       }
     },
 

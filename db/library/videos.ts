@@ -50,23 +50,13 @@ export const VIDEO_COLUMNS = `id::text as id, user_id as "userId", filename, ori
   s3_url as "s3Url", s3_bucket as "s3Bucket", content_type as "contentType", file_size::float8 as "fileSize", duration::float8 as duration,
   thumbnail_s3_key as "thumbnailKey", metadata, sha256, source_job_id::int as "sourceJobId", created_at as "createdAt", updated_at as "updatedAt"`;
 
-export interface NewLibraryVideo {
-  id: string;
-  userId: string;
-  filename: string;
-  originalFilename: string;
-  s3Key: string;
-  s3Url: string;
-  s3Bucket: string;
-  contentType: string;
-  fileSize: number;
-  duration: number | null;
+/** A video to add: the row's own fields, with the thumbnail, metadata and an unsigned thumbnail address required. */
+export type NewLibraryVideo = Omit<LibraryVideo, 'createdAt' | 'updatedAt' | 'sourceJobId' | 'thumbnailKey' | 'metadata'> & {
   thumbnailKey: string;
   thumbnailUrl: string;
   metadata: VideoMetadata;
-  sha256: string;
   sourceJobId?: number;
-}
+};
 
 /**
  * Adds a video to its owner's library, unless the owner already has one with the same bytes
