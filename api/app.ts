@@ -16,6 +16,7 @@ import { creditsRouter } from './credits/credits.index.js';
 import { uploadsRouter } from './uploads/uploads.index.js';
 import { VIDEO_UPLOAD_PATH } from './uploads/video-upload.routes.js';
 import { libraryRouter } from './library/library.index.js';
+import { feedRouter } from './feed/feed.index.js';
 
 /** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
 export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.route('/', adminJobsRouter);
   app.route('/', jobStreamRouter);
   app.route('/', creditsRouter);
+  app.route(deps.config.FEED_BASE_PATH, feedRouter);
   app.route('/', uploadsRouter);
   app.route('/', libraryRouter);
   for (const pipeline of deps.pipelines) if (pipeline.router) app.route('/', pipeline.router);

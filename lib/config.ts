@@ -139,6 +139,17 @@ const envSchema = z.object({
   // size while they stream; dubbing a library video costs DUBBING_COST DUST.
   VIDEO_UPLOAD_MAX_BYTES: positiveInt.default(500 * 1024 * 1024),
   DUBBING_COST: wholeNumber.default(6),
+  // The feed (../shared/seeds/feed-backend-integration-plan.md), mounted under FEED_BASE_PATH: at most
+  // VIDEO_QUEUE_MAXSIZE creations waiting, one per user per cooldown, VIDEO_MAX_CONCURRENT_GENERATIONS
+  // rendering per worker (a task queue of its own); FEED_VIDEO_COST DUST each (0: free).
+  FEED_BASE_PATH: z.string().regex(/^\/[a-z0-9_-]+(\/[a-z0-9_-]+)*$/, 'must be a path such as /feed (no trailing slash)').default('/feed'),
+  VIDEO_QUEUE_MAXSIZE: positiveInt.default(10),
+  VIDEO_CREATION_COOLDOWN_SECONDS: wholeNumber.default(120),
+  VIDEO_MAX_CONCURRENT_GENERATIONS: positiveInt.default(1),
+  FEED_VIDEO_COST: wholeNumber.default(0),
+  // Mutating feed requests must carry X-InstaVeo-Timestamp and X-InstaVeo-Signature when this is set.
+  REQUEST_SIGNATURE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  REQUEST_SIGNATURE_TTL_SECONDS: positiveInt.default(120),
   // Fetching URLs users give (image_url, webhook_url): private, loopback, link-local and metadata
   // addresses are refused unless their host:port is listed here.
   REMOTE_FETCH_ALLOW_HOSTS: z

@@ -1,0 +1,10 @@
+import { createRouter } from '../lib/router.js';
+import { feedSession } from './feed-session.js';
+
+/**
+ * The feed app (../shared/seeds/feed-backend-integration-plan.md), mounted by the app under
+ * FEED_BASE_PATH (default /feed): its paths (`/videos/feed`, `/videos/:id`, `/users/:id`, …) would
+ * collide with the generation product's at the root.
+ */
+export const feedRouter = createRouter();
+feedRouter.use('*', feedSession);
