@@ -1,5 +1,6 @@
 import { createRouter } from '../lib/router.js';
 import { feedSession } from './feed-session.js';
+import { requestSigning } from './request-signing.js';
 
 /**
  * The feed app (../shared/seeds/feed-backend-integration-plan.md), mounted by the app under
@@ -8,3 +9,4 @@ import { feedSession } from './feed-session.js';
  */
 export const feedRouter = createRouter();
 feedRouter.use('*', feedSession);
+feedRouter.use('*', requestSigning);
