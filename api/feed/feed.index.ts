@@ -1,5 +1,6 @@
 import { createRouter } from '../lib/router.js';
 import { feedSession } from './feed-session.js';
+import { socialRouter } from './social.index.js';
 import { requestSigning } from './request-signing.js';
 
 /**
@@ -10,3 +11,4 @@ import { requestSigning } from './request-signing.js';
 export const feedRouter = createRouter();
 feedRouter.use('*', feedSession);
 feedRouter.use('*', requestSigning);
+feedRouter.route('/', socialRouter);

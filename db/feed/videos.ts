@@ -61,10 +61,11 @@ export const FEED_VIDEO_COLUMNS = `v.id::text as id, v.user_id as "userId", p.us
 export const FEED_VIDEO_FROM = `feed_videos v join profiles p on p.id = v.user_id`;
 
 type RawAsset = Omit<FeedAssetRow, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
-type RawFeedVideoRow = Omit<FeedVideoRow, 'assets'> & { assets: RawAsset[] };
+/** A row as FEED_VIDEO_COLUMNS selects it, before readFeedVideo. */
+export type RawFeedVideoRow = Omit<FeedVideoRow, 'assets'> & { assets: RawAsset[] };
 
-/** A row selected with FEED_VIDEO_COLUMNS, its asset timestamps made Dates. */
-export function readFeedVideo(raw: RawFeedVideoRow): FeedVideoRow {
+/** A row selected with FEED_VIDEO_COLUMNS (and any extra columns), its asset timestamps made Dates. */
+export function readFeedVideo<R extends RawFeedVideoRow>(raw: R): Omit<R, 'assets'> & { assets: FeedAssetRow[] } {
   return {
     ...raw,
     assets: raw.assets.map((asset) => ({ ...asset, createdAt: new Date(asset.createdAt), updatedAt: new Date(asset.updatedAt) })),
