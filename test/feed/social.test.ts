@@ -81,10 +81,13 @@ describe('reactions', () => {
   it('moves the reacting user’s last_active_at', async () => {
     const video = await seedFeedVideo(stack, creator.userId);
     const [fan] = await users(1);
+    await stack.sql`update profiles set last_active_at = now() - interval '1 minute' where id = ${fan!.userId}`;
     const before = (await fan!.get<Profile>(`/users/${fan!.userId}`)).body.lastActiveAt;
     await fan!.post(`/videos/${video.id}/like`);
     const later = (await fan!.get<Profile>(`/users/${fan!.userId}`)).body.lastActiveAt;
-    assert.ok(Date.parse(later) > Date.parse(before), `${before} → ${later}`);
+    assert.ok(Date.parse(later) > Date.parse(before) + 50_000, `${before} → ${later}`);
+    // Reading changes nothing.
+    assert.equal((await fan!.get<Profile>(`/users/${fan!.userId}`)).body.lastActiveAt, later);
   });
 });
 
