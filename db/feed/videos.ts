@@ -58,6 +58,8 @@ export const FEED_VIDEO_COLUMNS = `v.id::text as id, v.user_id as "userId", p.us
       'durationSeconds', a.duration_seconds, 'createdAt', a.created_at, 'updatedAt', a.updated_at) order by a.asset_type desc)
     from feed_video_assets a where a.video_id = v.id), '[]'::json) as assets`;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const FEED_VIDEO_FROM = `feed_videos v join profiles p on p.id = v.user_id`;
 
 type RawAsset = Omit<FeedAssetRow, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
@@ -72,15 +74,9 @@ export function readFeedVideo<R extends RawFeedVideoRow>(raw: R): Omit<R, 'asset
   };
 }
 
-/** Selects FeedVideoRows: `where` (and any order/limit) is SQL text over `v` and `p`, with $n parameters. */
-export async function selectFeedVideos(sql: Queryable, where: string, parameters: (string | number | string[])[] = []): Promise<FeedVideoRow[]> {
-  const rows = await sql.unsafe<RawFeedVideoRow[]>(`select ${FEED_VIDEO_COLUMNS} from ${FEED_VIDEO_FROM} ${where}`, parameters);
-  return rows.map(readFeedVideo);
-}
-
 /** The video by id, in any status; undefined when there is none (or `id` is not a UUID). */
 export async function findFeedVideo(sql: Queryable, id: string): Promise<FeedVideoRow | undefined> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
-  const [row] = await selectFeedVideos(sql, 'where v.id = $1::uuid', [id]);
-  return row;
+  if (!UUID.test(id)) return undefined;
+  const [row] = await sql<RawFeedVideoRow[]>`select ${sql.unsafe(FEED_VIDEO_COLUMNS)} from ${sql.unsafe(FEED_VIDEO_FROM)} where v.id = ${id}::uuid`;
+  return row && readFeedVideo(row);
 }
