@@ -40,8 +40,8 @@ const webhookLimit = bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(
 const textLimit = bodyLimit({ maxSize: TEXT_BODY_LIMIT, onError: tooLarge(TEXT_BODY_LIMIT) });
 
 /** What a browser page may send and read cross-origin: the headers the routes take and answer. */
-const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', 'x-tracking-token', 'x-request-id'];
-const CORS_EXPOSE_HEADERS = ['preference-applied', 'www-authenticate', 'retry-after', 'x-request-id'];
+const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', 'x-tracking-token', 'x-request-id', 'x-session-id', 'x-instaveo-timestamp', 'x-instaveo-signature'];
+const CORS_EXPOSE_HEADERS = ['preference-applied', 'www-authenticate', 'retry-after', 'x-request-id', 'ratelimit', 'ratelimit-policy', 'location'];
 
 /**
  * CORS_ALLOWED_ORIGINS: `*` answers any origin (tokens travel in headers, never cookies, so no
@@ -51,7 +51,7 @@ function corsFor(origins: readonly string[]) {
   if (origins.length === 0) return undefined;
   return cors({
     origin: origins.includes('*') ? '*' : (origin) => (origins.includes(origin) ? origin : null),
-    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowHeaders: CORS_ALLOW_HEADERS,
     exposeHeaders: CORS_EXPOSE_HEADERS,
     maxAge: 600,

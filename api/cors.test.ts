@@ -34,9 +34,13 @@ describe('CORS', () => {
     const response = await preflight(appWith(['*']), FRONTEND);
     assert.equal(response.status, 204);
     assert.equal(response.headers.get('access-control-allow-origin'), '*');
-    assert.ok(listed(response.headers.get('access-control-allow-methods')).includes('post'));
+    const methods = listed(response.headers.get('access-control-allow-methods'));
+    for (const method of ['post', 'patch', 'delete']) assert.ok(methods.includes(method), method);
     const allowed = listed(response.headers.get('access-control-allow-headers'));
-    for (const name of ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', 'x-tracking-token']) assert.ok(allowed.includes(name), name);
+    // The feed's too: anonymous viewers' session and signed requests.
+    for (const name of ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', 'x-tracking-token', 'x-session-id', 'x-instaveo-timestamp', 'x-instaveo-signature']) {
+      assert.ok(allowed.includes(name), name);
+    }
   });
 
   it('lets the page read refusals and the headers it needs from an actual request', async () => {

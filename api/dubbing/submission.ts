@@ -3,7 +3,7 @@ import { createDubbingJob, lockSourceVideo } from '../../db/dubbing/jobs.js';
 import { findUpload } from '../../db/library/uploads.js';
 import type { SignedInUser } from '../../lib/auth/supabase-token.js';
 import { dubbingWorkflow } from '../../workflows/dubbing/dubbing.js';
-import { PIPELINE, dubbingWorkflowId, type DubbingInput, type Voice } from '../../workflows/dubbing/contract.js';
+import { PIPELINE, TRANSCRIPT_CHARS_PER_VIDEO_SECOND, dubbingWorkflowId, transcriptAllowance, type DubbingInput, type Voice } from '../../workflows/dubbing/contract.js';
 import { ApiError } from '../lib/errors.js';
 import { jobStartOptions, startJobWorkflow } from '../lib/start-job.js';
 import type { AppDeps } from '../lib/types.js';
@@ -25,6 +25,20 @@ export interface AcceptedDubbing {
 /** The seed's 404 for a video that is not the caller's (another user's, deleted or absent): never 403. */
 const videoNotFound = () => new ApiError(404, 'NotFound', 'Video not found');
 const transcriptNotFound = () => new ApiError(404, 'NotFound', 'Transcript not found');
+
+/** 422 TRANSCRIPT_TOO_LONG when the transcript could not be spoken within its video (transcriptAllowance). */
+function assertTranscriptFits(transcript: string, durationSeconds: number | null): void {
+  const characters = Array.from(transcript).length;
+  const allowance = transcriptAllowance(durationSeconds ?? 0);
+  if (characters <= allowance) return;
+  const length = durationSeconds === null ? 'a video of unknown length' : `a ${durationSeconds} s video`;
+  throw new ApiError(
+    422,
+    'UnprocessableEntity',
+    `The transcript has ${characters} characters; ${length} carries at most ${allowance} (${TRANSCRIPT_CHARS_PER_VIDEO_SECOND} per second of video). Shorten it.`,
+    { code: 'TRANSCRIPT_TOO_LONG', characters, allowed: allowance },
+  );
+}
 
 /** The library video id a request names: s3_video_id as given, video_upload_id through the caller's upload. */
 async function videoIdOf(deps: AppDeps, user: SignedInUser, video: DubbingRequest['video']): Promise<string> {
@@ -59,8 +73,10 @@ export async function acceptDubbing(deps: AppDeps, user: SignedInUser, request: 
 
   return deps.sql.begin(async (tx): Promise<AcceptedDubbing> => {
     await ensureAccount(tx, { id: user.id, email: user.email }, deps.config.DUST_STARTING_BALANCE);
-    const source = await lockSourceVideo(tx, user.id, videoId);
-    if (!source) throw videoNotFound();
+    const locked = await lockSourceVideo(tx, user.id, videoId);
+    if (!locked) throw videoNotFound();
+    const { source } = locked;
+    assertTranscriptFits(transcript, locked.durationSeconds);
     try {
       await debitForJob(tx, user.id, job.id, cost, `dubbing job ${job.key}`);
     } catch (error) {

@@ -10,12 +10,14 @@ import { PIPELINE, type DubbingInput, type SourceVideo, type Voice } from '../..
  * library's DELETE takes `for update` and refuses while an active dubbing job uses the video) and
  * returns it as a job's source; undefined when it is not theirs, deleted or absent.
  */
-export async function lockSourceVideo(tx: Tx, userId: string, videoId: string): Promise<SourceVideo | undefined> {
-  const [row] = await tx<SourceVideo[]>`
-    select id::text as id, s3_key as key, filename, original_filename as "originalFilename"
+export async function lockSourceVideo(tx: Tx, userId: string, videoId: string): Promise<{ source: SourceVideo; durationSeconds: number | null } | undefined> {
+  const [row] = await tx<(SourceVideo & { durationSeconds: number | null })[]>`
+    select id::text as id, s3_key as key, filename, original_filename as "originalFilename", duration::float8 as "durationSeconds"
     from videos where id = ${videoId}::uuid and user_id = ${userId} and deleted_at is null
     for share`;
-  return row;
+  if (!row) return undefined;
+  const { durationSeconds, ...source } = row;
+  return { source, durationSeconds };
 }
 
 export interface DubbingJobDraft {

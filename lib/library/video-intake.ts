@@ -64,7 +64,12 @@ export async function receiveVideo(body: Readable, options: VideoIntakeOptions):
   parsed.catch(() => undefined); // observed below, or moot once the file failed
   const fileArrived = new Promise<{ file: Readable; name: string | undefined }>((resolve) => {
     parser.on('file', (field, file, info) => {
-      if (field === 'file') resolve({ file, name: info.filename });
+      // A body that ends inside the part fails the file stream, possibly before anything reads it:
+      // the failure is the parser's (MALFORMED_MULTIPART) or the pipeline's to report, never unhandled.
+      file.on('error', () => undefined);
+      // Browsers and curl escape `"`, CR and LF in multipart file names as %22, %0D, %0A (HTML's
+      // form encoding); the others stay as sent.
+      if (field === 'file') resolve({ file, name: info.filename?.replace(/%22/g, '"').replace(/%0D|%0A/gi, ' ') });
       else file.resume();
     });
   });
@@ -113,6 +118,8 @@ async function receiveFile(file: Readable, originalName: string | undefined, opt
     const container = meter.container!;
     target = { container, videoKey: options.keyFor(container, originalName), path: join(options.scratchDir, `upload.${container.ext}`) };
     const stored = new PassThrough();
+    // Destroyed with the upload's error when it fails; `storing` reports it.
+    stored.on('error', () => undefined);
     storing = options.storage.putStream(target.videoKey, stored, container.contentType);
     // A failed upload stops reading its body: fail the tee rather than wait on it forever.
     storing.catch((error: unknown) => stored.destroy(error instanceof Error ? error : new Error(String(error))));

@@ -65,6 +65,21 @@ describe('POST /api/v1/jobs/create', () => {
     assert.equal(await dubbingJobsOf(owner.userId), 0);
   });
 
+  it('refuses a transcript far longer than its video could carry (422), before anything is charged', async () => {
+    const calls = dubbingCalls(stack, owner);
+    const balance = await owner.balance();
+    // The 3 s clip carries at most 300 characters (30 a second, at least 300).
+    const typed = await calls.create({ s3_video_id: video.id, transcript_text: 'word '.repeat(61).trim() + '!' });
+    assert.equal(typed.status, 422, JSON.stringify(typed.body));
+    assert.deepEqual(typed.body.details, { code: 'TRANSCRIPT_TOO_LONG', characters: 305, allowed: 300 });
+    const uploaded = await calls.uploadTranscript('Say this. '.repeat(10_000), 'text/plain');
+    assert.equal(uploaded.status, 201);
+    const long = await calls.create({ s3_video_id: video.id, transcript_upload_id: String(uploaded.body.upload_id) });
+    assert.equal(long.status, 422, JSON.stringify(long.body));
+    assert.equal(await owner.balance(), balance);
+    assert.equal(await dubbingJobsOf(owner.userId), 0);
+  });
+
   it('answers 404 for a video or transcript that is not the caller’s — another user’s, deleted or unknown', async () => {
     const stranger = await stack.as();
     const theirs = await addLibraryClip(stack, stranger.userId, clipPath);

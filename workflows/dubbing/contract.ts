@@ -28,6 +28,18 @@ export type Voice = (typeof VOICES)[number];
 /** The most characters a typed transcript (`transcript_text`) may have. */
 export const TRANSCRIPT_MAX_CHARS = 20_000;
 
+/**
+ * How much text a video can carry: speech runs at about 15 characters a second, so 30 a second
+ * (twice that) with a floor of 300 covers any natural reading, and a transcript far longer than
+ * its video — all of it spoken, then cut — is refused before minutes of synthesis are spent on it.
+ */
+export const TRANSCRIPT_CHARS_PER_VIDEO_SECOND = 30;
+export const TRANSCRIPT_MIN_ALLOWANCE = 300;
+
+/** The most characters a transcript for a video of `durationSeconds` may have. */
+export const transcriptAllowance = (durationSeconds: number) =>
+  Math.max(TRANSCRIPT_MIN_ALLOWANCE, Math.ceil(durationSeconds * TRANSCRIPT_CHARS_PER_VIDEO_SECOND));
+
 /** The library video a job dubs, as the API found it (its owner's, not deleted, locked while the job was created). */
 export interface SourceVideo {
   id: string;
