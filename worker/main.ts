@@ -9,6 +9,8 @@ import { createActivities } from '../activities/index.js';
 import { createProviders, describeProviders } from '../providers/index.js';
 import { S3Storage } from '../providers/storage/s3.js';
 import { createWorker } from './create-worker.js';
+import { createFeedGenerationWorker } from './create-feed-worker.js';
+import { runTogether } from './run-together.js';
 import { sdkLoggerFrom } from './sdk-logger.js';
 import { sweepStaleScratch } from '../lib/scratch.js';
 
@@ -53,8 +55,11 @@ if (connection) {
     }
     const activities = await createActivities({ sql, config, logger, providers, workerIdentity: identity });
     const worker = await createWorker({ config, connection, identity, activities });
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, identity, providers: describeProviders(providers) }, 'worker started');
-    await worker.run();
+    // Feed renders, VIDEO_MAX_CONCURRENT_GENERATIONS at a time, on their own queue.
+    const feedWorker = await createFeedGenerationWorker({ config, connection, identity, activities });
+    const taskQueues = [worker.options.taskQueue, ...(feedWorker ? [feedWorker.options.taskQueue] : [])];
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, taskQueues, identity, providers: describeProviders(providers) }, 'worker started');
+    await runTogether(feedWorker ? [worker, feedWorker] : [worker]);
     logger.info('worker stopped');
   } catch (error) {
     logger.fatal({ err: error }, `worker failed: ${(error as Error).message}`);

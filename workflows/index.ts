@@ -5,3 +5,4 @@ export { generationWorkflow } from './generation/generation.js';
 export { productAdWorkflow } from './product-ad/product-ad.js';
 export { mvWorkflow } from './mv/mv.js';
 export { dubbingWorkflow } from './dubbing/dubbing.js';
+export { feedVideoWorkflow } from './feed/feed-video.js';

@@ -4,6 +4,8 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createSql, type Sql } from '../../db/client.js';
 import { createWorker } from '../../worker/create-worker.js';
+import { createFeedGenerationWorker } from '../../worker/create-feed-worker.js';
+import { runTogether } from '../../worker/run-together.js';
 import { pino, type Logger } from 'pino';
 import { createActivities, type Activities } from '../../activities/index.js';
 import { createProviders, type Providers } from '../../providers/index.js';
@@ -67,21 +69,26 @@ export async function withWorker<T>(
   }
 }
 
-/** A real worker a test can stop and start again (a crash, a deploy): `start()` once more after `stop()`. */
+/**
+ * A real worker a test can stop and start again (a crash, a deploy): `start()` once more after
+ * `stop()`. As worker/main.ts, it also runs the feed's generation worker on its own queue.
+ */
 export function restartableWorker(config: Config, activities: Activities) {
-  let running: { instance: Worker; done: Promise<void>; connection: NativeConnection } | undefined;
+  let running: { instances: Worker[]; done: Promise<unknown>; connection: NativeConnection } | undefined;
   return {
     async start(): Promise<void> {
       installQuietRuntime();
       const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
       const instance = await createWorker({ config, connection, activities });
-      running = { instance, connection, done: instance.run() };
+      const feed = await createFeedGenerationWorker({ config, connection, activities });
+      const instances = feed ? [instance, feed] : [instance];
+      running = { instances, connection, done: runTogether(instances) };
     },
     async stop(): Promise<void> {
       if (!running) return;
       const current = running;
       running = undefined;
-      current.instance.shutdown();
+      for (const instance of current.instances) if (instance.getState() === 'RUNNING') instance.shutdown();
       await current.done;
       await current.connection.close();
     },
