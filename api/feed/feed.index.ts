@@ -1,4 +1,5 @@
 import { createRouter } from '../lib/router.js';
+import { creationRouter } from './creation.index.js';
 import { feedSession } from './feed-session.js';
 import { socialRouter } from './social.index.js';
 import { requestSigning } from './request-signing.js';
@@ -12,3 +13,4 @@ export const feedRouter = createRouter();
 feedRouter.use('*', feedSession);
 feedRouter.use('*', requestSigning);
 feedRouter.route('/', socialRouter);
+feedRouter.route('/', creationRouter);
