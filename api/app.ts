@@ -39,8 +39,11 @@ const jsonLimit = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge(JSON_B
 const webhookLimit = bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) });
 const textLimit = bodyLimit({ maxSize: TEXT_BODY_LIMIT, onError: tooLarge(TEXT_BODY_LIMIT) });
 
-/** What a browser page may send and read cross-origin: the headers the routes take and answer. */
-const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', 'x-tracking-token', 'x-request-id', 'x-session-id', 'x-instaveo-timestamp', 'x-instaveo-signature'];
+/**
+ * What a browser page may send and read cross-origin: the headers the routes take and answer — not
+ * the feed's X-InstaVeo-* signature headers, since only a server-side caller can keep that secret.
+ */
+const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'prefer', 'last-event-id', 'x-tracking-token', 'x-request-id', 'x-session-id'];
 const CORS_EXPOSE_HEADERS = ['preference-applied', 'www-authenticate', 'retry-after', 'x-request-id', 'ratelimit', 'ratelimit-policy', 'location'];
 
 /**

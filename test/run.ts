@@ -116,4 +116,5 @@ for (const match of summary.matchAll(/^ℹ (pass|fail|skipped) (\d+)$/gm)) {
   counts[match[1] as keyof typeof counts] = Number(match[2]);
 }
 console.log(`\n${counts.pass} passed, ${counts.fail} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
-process.exit(exitCode === 0 && counts.fail === 0 ? 0 : 1);
+// A run in which no test reported (a test process that died silently) is no pass.
+process.exit(exitCode === 0 && counts.fail === 0 && counts.pass > 0 ? 0 : 1);
