@@ -3,7 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.js';
 import { createAppDeps } from '../../api/lib/deps.js';
-import type { Sql } from '../../db/client.js';
+import { createSql, type Sql } from '../../db/client.js';
+import { dropDatabase, ensureDatabase } from '../../db/ensure-database.js';
+import { migrate } from '../../db/migrations.js';
 import { signAccessToken } from '../../lib/auth/development-token.js';
 import type { Config } from '../../lib/config.js';
 import type { Providers } from '../../providers/index.js';
@@ -22,9 +24,23 @@ export interface Reply<T = Record<string, unknown>> {
  * queue, real PostgreSQL, the configured (local: ffmpeg) providers — the generator steered by
  * prompt markers (scriptedGenerator). `as(user)` makes a client signed in with a development token.
  */
-export async function startGenerationStack(options: { env?: Record<string, string>; providers?: (configured: Providers) => Partial<Providers>; worker?: boolean } = {}) {
+export async function startGenerationStack(
+  options: {
+    env?: Record<string, string>;
+    providers?: (configured: Providers) => Partial<Providers>;
+    worker?: boolean;
+    /** A migrated database of its own, dropped by stop(): for tests of bounds that count every user's rows (the feed's queue). */
+    ownDatabase?: boolean;
+  } = {},
+) {
+  const database = options.ownDatabase ? await privateDatabase() : undefined;
   // A short heartbeat timeout: a cancel reaches a running generation within about a second.
-  const config: Config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('generation'), ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS: '3', ...options.env });
+  const config: Config = testConfig({
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('generation'),
+    ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS: '3',
+    ...(database ? { DATABASE_URL: database } : {}),
+    ...options.env,
+  });
   const sql: Sql = testSql(config);
   const { activities, providers } = await testActivities({
     sql,
@@ -95,8 +111,19 @@ export async function startGenerationStack(options: { env?: Record<string, strin
       await deps.hub.close();
       await temporal.connection.close();
       await sql.end();
+      if (database) await dropDatabase(database);
     },
   };
+}
+
+/** A fresh, migrated database beside the run's (same server, a random suffix); its URL. */
+async function privateDatabase(): Promise<string> {
+  const url = new URL(testConfig().DATABASE_URL);
+  url.pathname = `${url.pathname}_${randomUUID().slice(0, 8)}`;
+  await ensureDatabase(url.toString());
+  const sql = createSql(url.toString(), { max: 1 });
+  await migrate(sql).finally(() => sql.end());
+  return url.toString();
 }
 
 export type GenerationStack = Awaited<ReturnType<typeof startGenerationStack>>;
