@@ -24,6 +24,9 @@ export function createOtpActivities(deps: OtpActivityDeps) {
      * crash mid-send makes a new code (the old one stops matching), never a second copy of one.
      */
     async sendOtp(request: { jobId: number; otpId: number }): Promise<{ sent: boolean }> {
+      // The API reserves the code in the transaction that starts (or signals) this workflow, under
+      // the user's row lock: wait for that transaction to end, or the code may not be visible yet.
+      await deps.sql.begin((tx) => tx`select u.id from users u join jobs j on j.owner = u.id::text where j.id = ${request.jobId} for no key update of u`);
       const [otp] = await deps.sql<{ sent_at: Date | null; superseded_at: Date | null; used_at: Date | null; phone_encrypted: Buffer }[]>`
         select o.sent_at, o.superseded_at, o.used_at, u.phone_encrypted
         from user_otp o join users u on u.id = o.user_id
