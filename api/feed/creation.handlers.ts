@@ -5,7 +5,7 @@ import { findFeedVideo, type FeedVideoRow } from '../../db/feed/videos.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppEnv } from '../lib/types.js';
 import { AdmissionRefused } from './admission.js';
-import { acceptCreation, type CreationRequest } from './creation.js';
+import { acceptCreation, type AcceptedCreation, type CreationRequest } from './creation.js';
 import type * as routes from './creation.routes.js';
 import { syncFeedVideo } from './creation.sync.js';
 import { feedVideoView } from './video-view.js';
@@ -21,7 +21,7 @@ async function videoOr404(c: Context<AppEnv>, id: string): Promise<FeedVideoRow>
 /** Accepts the creation and answers 201 with the new video; the RateLimit fields go on every answer, a refusal's too. */
 async function create(c: Context<AppEnv>, request: CreationRequest) {
   const { deps, user } = c.var;
-  let accepted;
+  let accepted: AcceptedCreation;
   try {
     accepted = await acceptCreation(deps, user, request);
   } catch (error) {
