@@ -42,6 +42,8 @@ export const createVideo: RouteHandler<typeof routes.create, AppEnv> = async (c)
 
 export const recreateVideo: RouteHandler<typeof routes.recreate, AppEnv> = async (c) => {
   const source = await videoOr404(c, c.req.valid('param').id);
+  // As GET /videos/{id}: an unfinished video is its owner's alone, its prompt too.
+  if (source.status !== 'completed' && source.userId !== c.var.user.id) throw notFound();
   return c.json(await create(c, { prompt: source.prompt, sourceVideoId: source.id }), 201);
 };
 

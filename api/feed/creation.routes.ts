@@ -49,7 +49,7 @@ export const recreate = createRoute({
   tags,
   security,
   summary: 'Create a new video with an existing video’s prompt',
-  description: `Any video, anyone’s: the new one is the caller’s, with \`sourceVideoId\` naming the original. ${admission}`,
+  description: `Any completed video, anyone’s, or one of the caller’s own in any status (404 otherwise): the new one is the caller’s, with \`sourceVideoId\` naming the original. ${admission}`,
   request: { params: VideoParamSchema },
   responses: { ...created, ...errorResponses(401, 402, 404, 503) },
 });

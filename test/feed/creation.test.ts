@@ -184,6 +184,8 @@ describe('failures', () => {
     assert.equal(await user.balance(), 100 - COST);
     const failed = await waitFor(user, accepted.body.id, ['failed', 'completed']);
     assert.equal(failed.status, 'failed');
+    // Only its owner sees an unfinished video, so only they may recreate it.
+    assert.equal((await (await stack.as()).send('POST', `${base}/videos/${failed.id}/recreate`, undefined)).status, 404);
     assert.equal(failed.failureReason, 'Video generation failed: Model timeout');
     assert.equal(failed.videoUrl, '');
     assert.deepEqual(failed.assets, []);
