@@ -33,10 +33,10 @@ export function activityProgress(report: (fraction: number) => void = () => {}):
     signal: context.cancellationSignal,
     report,
     async keepAlive(work) {
-      // From the start: on a busy machine the steps before the adapter's first heartbeat (downloads,
-      // rendering text, ffmpeg starting) outlasted a short heartbeat timeout, every attempt. Repeating
-      // nothing yet loses nothing: there are no details to keep until the adapter or an earlier attempt gave some.
-      const timer = setInterval(() => context.heartbeat(lastDetails), KEEP_ALIVE_EVERY_MS);
+      // Only once there is something to repeat: the adapter's own first heartbeat comes quickly.
+      const timer = setInterval(() => {
+        if (lastDetails !== undefined) context.heartbeat(lastDetails);
+      }, KEEP_ALIVE_EVERY_MS);
       try {
         return await work();
       } finally {

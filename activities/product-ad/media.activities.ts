@@ -38,6 +38,9 @@ export function createProductAdMediaActivities(deps: MediaDeps) {
       const progress = activityProgress((fraction) => reporter?.report(fraction));
       const scratch = await createScratch(`ad-${input.jobId}`, deps.tempRoot);
       try {
+        // A first heartbeat for keepAlive to repeat: downloads, text cards and ffmpeg's start come
+        // before its first progress, and on a busy machine outlasted a short heartbeat timeout.
+        progress.heartbeat({ fraction: 0 });
         return await progress.keepAlive(async () => {
           const at = (name: string) => join(scratch.path, name);
           await Promise.all([
