@@ -44,16 +44,14 @@ export async function acceptMvJob(deps: AppDeps, task: MvTask, request: Record<s
   await deps.sql.begin(async (tx) => {
     const handle = await startJobWorkflow(deps, tx, job.id, () => deps.temporal.workflow.start(mvWorkflow, options));
     const flavor = typeof task.flavor === 'string' ? task.flavor : task.flavor.name;
-    await deps.store.create(tx, {
-      id: job.id,
-      key: job.key,
+    await deps.store.createStarted(tx, {
+      job,
       pipeline: PIPELINE,
       owner: null,
       status: 'pending',
       stage: STAGE_OF[task.kind],
       workflowId,
       originRunId: handle.firstExecutionRunId,
-      runId: handle.firstExecutionRunId,
       detail: { task: task.kind, config_flavor: flavor, request },
     });
   });

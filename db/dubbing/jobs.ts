@@ -31,15 +31,13 @@ export interface DubbingJobDraft {
 /** Creates the job (engine row, first event) and its dubbing_jobs row, in the caller's transaction. */
 export async function createDubbingJob(store: JobStore, tx: Tx, draft: DubbingJobDraft): Promise<JobRef> {
   const { input } = draft;
-  const { ref } = await store.create(tx, {
-    id: input.job.id,
-    key: input.job.key,
+  const { ref } = await store.createStarted(tx, {
+    job: input.job,
     pipeline: PIPELINE,
     owner: input.accountId,
     status: 'queued',
     workflowId: draft.workflowId,
     originRunId: draft.originRunId,
-    runId: draft.originRunId,
     detail: { source_video_id: input.source.id },
   });
   await tx`

@@ -59,15 +59,13 @@ export interface FeedVideoDraft {
  */
 export async function createFeedVideo(store: JobStore, tx: Tx, draft: FeedVideoDraft): Promise<JobRef> {
   const { input } = draft;
-  const { ref } = await store.create(tx, {
-    id: input.job.id,
-    key: input.job.key,
+  const { ref } = await store.createStarted(tx, {
+    job: input.job,
     pipeline: PIPELINE,
     owner: input.accountId,
     status: 'pending',
     workflowId: draft.workflowId,
     originRunId: draft.originRunId,
-    runId: draft.originRunId,
     detail: { video_id: input.videoId, ...(draft.sourceVideoId ? { source_video_id: draft.sourceVideoId } : {}) },
   });
   await tx`

@@ -31,15 +31,13 @@ export function specColumns(sql: Queryable, spec: GenerationSpec) {
 /** Creates the job (engine row, first event) and its request, in the caller's transaction. */
 export async function createGenerationJob(store: JobStore, tx: Tx, draft: GenerationJobDraft): Promise<JobRef> {
   const { input } = draft;
-  const { ref } = await store.create(tx, {
-    id: input.job.id,
-    key: input.job.key,
+  const { ref } = await store.createStarted(tx, {
+    job: input.job,
     pipeline: PIPELINE,
     owner: input.accountId,
     status: 'queued',
     workflowId: draft.workflowId,
     originRunId: draft.originRunId,
-    runId: draft.originRunId,
     detail: { generation_type: input.spec.type },
   });
   const { spec } = input;

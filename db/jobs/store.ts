@@ -169,6 +169,15 @@ export function createJobStore(sql: Sql) {
     },
 
     /**
+     * A job created by the transaction that started its workflow (the signed-in products): its
+     * reserved id and key, and the started run as both origin and current writer.
+     */
+    createStarted(tx: Tx, started: Omit<NewJob, 'id' | 'key' | 'originRunId' | 'runId'> & { job: JobRef; originRunId: string }) {
+      const { job, originRunId, ...rest } = started;
+      return this.create(tx, { ...rest, id: job.id, key: job.key, originRunId, runId: originRunId });
+    },
+
+    /**
      * A workflow's status or stage change, or an event within the current one (a detail, a cost).
      * Repeating it is a no-op (activities run at least once).
      * Leaving `failed` this way means a reset revived the job (admin endpoint or Temporal Web UI):

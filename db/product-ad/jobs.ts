@@ -20,15 +20,13 @@ export interface ProductAdDraft {
 /** Creates the job (engine row, first event, the product photo as an asset) and its form, in the caller's transaction. */
 export async function createProductAdJob(store: JobStore, tx: Tx, draft: ProductAdDraft): Promise<void> {
   const { request } = draft;
-  await store.create(tx, {
-    id: draft.job.id,
-    key: draft.job.key,
+  await store.createStarted(tx, {
+    job: draft.job,
     pipeline: PIPELINE,
     owner: draft.accountId,
     status: 'pending',
     workflowId: draft.workflowId,
     originRunId: draft.originRunId,
-    runId: draft.originRunId,
     ...(request.productImageKey ? { assets: [{ kind: 'product_image', key: request.productImageKey }] } : {}),
   });
   await tx`
