@@ -25,10 +25,14 @@ apt_install() {
 ensure_node_modules() {
   local stamp="$REELFLOW_ROOT/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$REELFLOW_ROOT/package-lock.json" -nt "$stamp" ]; then
-    say "installing npm dependencies"
-    # `npm install` from the lock, not `npm ci`: npm 11 rejects a lock without @swc/core's
-    # optional platform packages for other systems, which this registry does not serve.
-    (cd "$REELFLOW_ROOT" && npm install --no-audit --no-fund --loglevel=error) || die "npm install failed"
+    say "installing npm dependencies from package-lock.json"
+    # `npm ci` installs exactly the lock and never rewrites it, so a fresh clone stays clean. It
+    # refuses a lock that does not match package.json: then `npm install` repairs the lock, and the
+    # changed lock (shown by git status) is what to commit.
+    if ! (cd "$REELFLOW_ROOT" && npm ci --no-audit --no-fund --loglevel=error); then
+      say "package-lock.json does not match package.json: running npm install, which updates the lock"
+      (cd "$REELFLOW_ROOT" && npm install --no-audit --no-fund --loglevel=error) || die "npm install failed"
+    fi
   fi
 }
 
