@@ -4,7 +4,8 @@ import { maskPhone } from '../../lib/phone-mask.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppEnv } from '../lib/types.js';
 import { isValidHubSignature, secretsEqual } from './signature.js';
-import { WebhookPayloadSchema, type StatusUpdate, type receiveStatuses, type verifyWebhook } from './whatsapp.routes.js';
+import { readStatusBatch, type StatusUpdate } from './status-batch.js';
+import type { receiveStatuses, verifyWebhook } from './whatsapp.routes.js';
 
 /** Without its secrets the webhook refuses everything, so unsigned status updates are never trusted. */
 function notConfigured(variable: string): ApiError {
@@ -39,13 +40,8 @@ export const receive: RouteHandler<typeof receiveStatuses, AppEnv> = async (c) =
   } catch {
     throw new ApiError(400, 'BadRequest', 'Body is not valid JSON');
   }
-  const payload = WebhookPayloadSchema.safeParse(body);
-  if (!payload.success) {
-    const issues = payload.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
-    throw new ApiError(400, 'ValidationError', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), issues);
-  }
-
-  const updates = payload.data.entry.flatMap((entry) => entry.changes.flatMap((change) => change.value.statuses ?? []));
+  const { updates, skipped } = readStatusBatch(body);
+  for (const part of skipped) c.var.logger.warn(part, 'WhatsApp webhook part skipped');
   let recorded = 0;
   let duplicates = 0;
   for (const update of updates) {
@@ -56,7 +52,7 @@ export const receive: RouteHandler<typeof receiveStatuses, AppEnv> = async (c) =
       messageId: update.id,
       status: update.status as WhatsAppStatus,
       jobId,
-      occurredAt: new Date(Number(update.timestamp) * 1000),
+      occurredAt: new Date(update.timestamp * 1000),
       errorCode,
       payload: withoutPhoneNumber(update),
     });
@@ -65,7 +61,7 @@ export const receive: RouteHandler<typeof receiveStatuses, AppEnv> = async (c) =
     // Never the recipient: recipient_id is the user's phone number.
     c.var.logger.info({ messageId: update.id, status: update.status, jobId, errorCode, duplicate: !isNew }, 'WhatsApp status received');
   }
-  return c.json({ received: updates.length, recorded, duplicates }, 200);
+  return c.json({ received: updates.length, recorded, duplicates, skipped: skipped.length }, 200);
 };
 
 function withoutPhoneNumber(update: StatusUpdate): Record<string, unknown> {

@@ -1,34 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../lib/errors.js';
 
-/** One message status from a WhatsApp Cloud API webhook (entry[].changes[].value.statuses[]). */
-export const StatusUpdateSchema = z.looseObject({
-  id: z.string().min(1),
-  /** sent | delivered | read | failed; other values Meta may add are skipped, not refused. */
-  status: z.string().min(1),
-  timestamp: z.string().regex(/^\d+$/, 'must be Unix seconds'),
-  recipient_id: z.string().optional(),
-  biz_opaque_callback_data: z.string().optional(),
-  errors: z
-    .array(z.looseObject({ code: z.number().int(), title: z.string().optional(), message: z.string().optional() }))
-    .optional(),
-});
-export type StatusUpdate = z.infer<typeof StatusUpdateSchema>;
-
-export const WebhookPayloadSchema = z.looseObject({
-  object: z.string(),
-  entry: z.array(
-    z.looseObject({
-      changes: z.array(
-        z.looseObject({
-          field: z.string().optional(),
-          value: z.looseObject({ statuses: z.array(StatusUpdateSchema).optional() }),
-        }),
-      ),
-    }),
-  ),
-});
-
 export const verifyWebhook = createRoute({
   method: 'get',
   path: '/api/v1/whatsapp/webhook',
@@ -59,13 +31,15 @@ export const receiveStatuses = createRoute({
     'The body is a WhatsApp Business Account webhook (`entry[].changes[].value.statuses[]`), signed by Meta with ' +
     '`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body keyed with WHATSAPP_APP_SECRET>`: 401 when the header ' +
     'is missing, 403 when it does not match. Each status is recorded once (redeliveries are ignored) and moves the ' +
-    "job's delivery forward, never back (read > delivered > sent). Answers 503 when WHATSAPP_APP_SECRET is not set.",
+    "job's delivery forward, never back (read > delivered > sent). A status that cannot be read (a missing id, an odd field) is " +
+    'skipped and logged with its reason, never a reason to refuse the batch: Meta would redeliver it, good statuses and all. ' +
+    'Answers 503 when WHATSAPP_APP_SECRET is not set.',
   responses: {
     200: {
       description: 'Statuses recorded',
       content: {
         'application/json': {
-          schema: z.object({ received: z.number().int(), recorded: z.number().int(), duplicates: z.number().int() }).openapi('WhatsAppWebhookReceipt'),
+          schema: z.object({ received: z.number().int(), recorded: z.number().int(), duplicates: z.number().int(), skipped: z.number().int() }).openapi('WhatsAppWebhookReceipt'),
         },
       },
     },

@@ -114,13 +114,39 @@ describe('WhatsApp status webhook (POST)', () => {
     assert.equal((await deliveryOf(jobId))?.status, 'delivered');
   });
 
-  it('answers 400 in the error shape for a signed body that is not JSON or not a webhook', async () => {
+  it('answers 400 in the error shape for a signed body that is not JSON', async () => {
     const broken = await post('{"object": "whatsapp_business_account", "entry": [');
     assert.equal(broken.status, 400);
     assert.equal((await errorBody(broken)).error, 'BadRequest');
+  });
+
+  it('records the good statuses of a batch with odd items, skips and logs the odd ones, and answers 200 so Meta does not redeliver', async () => {
+    const [first, second] = [`wamid.mixedA${nextJob}`, `wamid.mixedB${nextJob}`];
+    const [firstJob, secondJob] = [await sentJob(first), await sentJob(second)];
+    logLines.length = 0;
+    const numericTimestamp = { ...status(first, 'delivered', firstJob), timestamp: Math.floor(Date.now() / 1000) };
+    const missingId = { ...status(second, 'read', secondJob), id: undefined };
+    const hugeTimestamp = { ...status(second, 'read', secondJob), timestamp: '99999999999999999999' };
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        'not an entry',
+        { changes: [{ value: { statuses: [numericTimestamp, missingId, 42, hugeTimestamp] } }, { value: { statuses: 'none' } }] },
+        { changes: [{ value: { statuses: [status(second, 'delivered', secondJob)] } }] },
+      ],
+    });
+    const response = await post(body);
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.deepEqual(await response.json(), { received: 2, recorded: 2, duplicates: 0, skipped: 5 });
+    assert.equal((await deliveryOf(firstJob))?.status, 'delivered');
+    assert.equal((await deliveryOf(secondJob))?.status, 'delivered', 'the unreadable "read" statuses were not applied');
+    const warnings = logLines.filter((line) => line.includes('WhatsApp webhook part skipped'));
+    assert.equal(warnings.length, 5);
+    assert.ok(warnings.some((line) => line.includes('entry.1.changes.0.value.statuses.1') && line.includes('id')), warnings.join('\n'));
+
     const shapeless = await post(JSON.stringify({ object: 'whatsapp_business_account', entry: 'none' }));
-    assert.equal(shapeless.status, 400);
-    assert.equal((await errorBody(shapeless)).error, 'ValidationError');
+    assert.equal(shapeless.status, 200);
+    assert.deepEqual(await shapeless.json(), { received: 0, recorded: 0, duplicates: 0, skipped: 1 });
   });
 
   it('moves the delivery forward only (sent < delivered < read), ignoring late and duplicate events', async () => {
@@ -129,7 +155,7 @@ describe('WhatsApp status webhook (POST)', () => {
     assert.equal((await deliveryOf(jobId))?.status, 'sent');
 
     const delivered = await post(statusesBody([status(messageId, 'delivered', jobId)]));
-    assert.deepEqual(await delivered.json(), { received: 1, recorded: 1, duplicates: 0 });
+    assert.deepEqual(await delivered.json(), { received: 1, recorded: 1, duplicates: 0, skipped: 0 });
     assert.equal((await deliveryOf(jobId))?.status, 'delivered');
 
     await post(statusesBody([status(messageId, 'sent', jobId)]));
@@ -137,7 +163,7 @@ describe('WhatsApp status webhook (POST)', () => {
 
     await post(statusesBody([status(messageId, 'read', jobId)]));
     const again = await post(statusesBody([status(messageId, 'read', jobId), status(messageId, 'delivered', jobId)]));
-    assert.deepEqual(await again.json(), { received: 2, recorded: 0, duplicates: 2 });
+    assert.deepEqual(await again.json(), { received: 2, recorded: 0, duplicates: 2, skipped: 0 });
     assert.equal((await deliveryOf(jobId))?.status, 'read');
 
     await post(statusesBody([status(messageId, 'failed', jobId, { errors: [{ code: 131026, title: 'Message undeliverable' }] })]));
@@ -173,7 +199,7 @@ describe('WhatsApp status webhook (POST)', () => {
     const jobId = await sentJob(messageId);
     logLines.length = 0;
     const response = await post(statusesBody([status(messageId, 'delivered', jobId), status(messageId, 'deleted', jobId)]));
-    assert.deepEqual(await response.json(), { received: 2, recorded: 1, duplicates: 0 });
+    assert.deepEqual(await response.json(), { received: 2, recorded: 1, duplicates: 0, skipped: 0 });
     assert.ok(logLines.some((line) => line.includes(messageId)), 'the status is logged by message id');
     assert.ok(!logLines.some((line) => line.includes(RECIPIENT.slice(2))), 'recipient_id reached a log line');
     const [event] = await sql<{ payload: { recipient_id: string }; job_id: number }[]>`
