@@ -12,6 +12,7 @@ export type TokenProblem =
   | 'missing'
   | 'malformed'
   | 'expired'
+  | 'not_yet_valid'
   | 'missing_expiry'
   | 'bad_signature'
   | 'wrong_audience'
@@ -110,6 +111,7 @@ function explain(error: unknown): Error {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return new TokenError('wrong_audience', 'The access token is for another audience.');
     if (error.claim === 'iss') return new TokenError('wrong_issuer', 'The access token was issued by another project.');
+    if (error.claim === 'nbf' && error.reason === 'check_failed') return new TokenError('not_yet_valid', 'The access token is not valid yet (nbf); check the clock of whatever issued it.');
     if (error.claim === 'exp' && error.reason === 'missing') return new TokenError('missing_expiry', 'The access token has no expiry (exp); only session access tokens, which expire, are accepted.');
     return new TokenError('malformed', `The access token’s ${error.claim} claim is not valid.`);
   }
