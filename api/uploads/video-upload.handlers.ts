@@ -2,7 +2,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { refusalWhileReceiving } from '../../lib/library/early-refusal.js';
+import { refusalWhileReceiving } from '../../lib/http/early-refusal.js';
 import { MULTIPART_OVERHEAD_BYTES } from '../../lib/library/video-intake.js';
 import { VideoIntakeError, videoTooLarge, type VideoIntakeCode } from '../../lib/library/video-intake-error.js';
 import { acceptVideoUpload } from '../../lib/library/video-upload.js';
@@ -40,7 +40,7 @@ function refusalOf(error: unknown, logger: AppEnv['Variables']['logger']): ApiEr
 }
 
 /**
- * A refusal answered while the body still arrives (lib/library/early-refusal.ts): a raw Response,
+ * A refusal answered while the body still arrives (lib/http/early-refusal.ts): a raw Response,
  * since its body stays open until the rest of the request is drained; its JSON is the error shape.
  * Returned `as never`: the router's types admit only the declared success bodies as return values
  * (other handlers throw their errors), and this answer cannot be thrown.
