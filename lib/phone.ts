@@ -1,24 +1,22 @@
-/**
- * Indian mobile numbers only: 10 digits starting 6–9, written bare, with a trunk 0, or with +91 /
- * 91 / 0091, spaces, dashes and brackets allowed. Everything becomes E.164 (+91XXXXXXXXXX).
- */
-const INDIAN_MOBILE = /^[6-9]\d{9}$/;
+import { parsePhoneNumber } from 'libphonenumber-js/mobile';
+import { plainTypedText } from './typed-input.js';
 
+/**
+ * An Indian mobile number in any spelling a person or a phone produces — bare, with a trunk 0, with
+ * +91 / 91 / 0091, spaced, dashed, bracketed, full-width, in Devanagari or another script's digits,
+ * wrapped in the invisible marks of a copied contact card — as E.164 (`+91XXXXXXXXXX`); undefined for
+ * anything else (another country, a landline, an extension, surrounding text). Validity and the
+ * mobile ranges come from libphonenumber-js's mobile metadata (Google's libphonenumber data).
+ */
 export function normaliseIndianMobile(input: string): string | undefined {
-  const trimmed = input.trim();
-  if (!/^\+?[\d\s\-()]+$/.test(trimmed)) return undefined;
-  let digits = trimmed.replace(/\D/g, '');
-  if (trimmed.startsWith('+')) {
-    if (!digits.startsWith('91')) return undefined;
-    digits = digits.slice(2);
-  } else if (digits.length === 14 && digits.startsWith('0091')) {
-    digits = digits.slice(4);
-  } else if (digits.length === 12 && digits.startsWith('91')) {
-    digits = digits.slice(2);
-  } else if (digits.length === 11 && digits.startsWith('0')) {
-    digits = digits.slice(1);
+  const text = plainTypedText(input);
+  if (text.length === 0 || text.length > 40) return undefined;
+  try {
+    const number = parsePhoneNumber(text, { defaultCountry: 'IN', extract: false });
+    return number.country === 'IN' && !number.ext && number.isValid() ? number.number : undefined;
+  } catch {
+    return undefined; // libphonenumber's ParseError: not a phone number at all
   }
-  return INDIAN_MOBILE.test(digits) ? `+91${digits}` : undefined;
 }
 
 /** The 10-digit form the seed's responses use ("9876543210"). */

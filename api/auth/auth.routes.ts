@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../lib/errors.js';
-import { MobileNumberSchema } from '../lib/fields.js';
+import { MobileNumberSchema, OtpCodeSchema } from '../lib/fields.js';
 
 export const VerifyOtpBodySchema = z
   .object({
     mobile_number: MobileNumberSchema,
-    otp: z.string({ error: 'otp is required' }).trim().regex(/^\d{6}$/, 'must be the 6-digit code').openapi({ example: '123456' }),
+    otp: OtpCodeSchema,
   })
   .openapi('VerifyOtpRequest');
 

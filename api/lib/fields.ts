@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { normaliseIndianMobile } from '../../lib/phone.js';
+import { plainTypedText } from '../../lib/typed-input.js';
 
-/** An Indian mobile number in any common spelling, parsed to E.164. */
+/** An Indian mobile number in any spelling a phone or a person produces (see normaliseIndianMobile), parsed to E.164. */
 export const MobileNumberSchema = z
   .string({ error: 'mobile_number is required' })
   .transform((value, ctx) => {
@@ -13,6 +14,16 @@ export const MobileNumberSchema = z
     return e164;
   })
   .openapi({ type: 'string', example: '9876543210' });
+
+/**
+ * The 6-digit OTP as typed, pasted or autofilled: digits of any script or width, invisible marks,
+ * and the space or dash an SMS app shows in the middle ("123 456", "123-456") are read as plain digits.
+ */
+export const OtpCodeSchema = z
+  .string({ error: 'otp is required' })
+  .transform((value) => plainTypedText(value).replace(/(?<=\d)[ -](?=\d)/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, 'must be the 6-digit code'))
+  .openapi({ type: 'string', example: '123456' });
 
 /** A short free-text answer from the form: trimmed, printable, at most 60 characters. */
 export const AnswerSchema = (name: string) =>
