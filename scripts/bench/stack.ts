@@ -97,8 +97,9 @@ export const CPU_PARTS = ['api', 'worker', 'temporal', 'postgres', 'bench'] as c
 /**
  * Scratch folder, database name, task queue and ports, chosen now; nothing runs until start().
  * teardown() stops and removes whatever start() got as far as, so call it in a finally.
+ * `env` is added to the API's and worker's environment (another storage backend, say).
  */
-export async function benchStack() {
+export async function benchStack(options: { env?: Record<string, string> } = {}) {
   let stopping = false;
   const scratch = await mkdtemp(join(tmpdir(), 'reelflow-bench-'));
   const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/reelflow');
@@ -170,6 +171,7 @@ export async function benchStack() {
       HOST: '127.0.0.1',
       PORT: String(apiPort),
       PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+      ...options.env,
     };
     const config = loadConfig(childEnv);
     const db = (sql = createSql(config.DATABASE_URL, { max: 4 }));
