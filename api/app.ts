@@ -1,9 +1,8 @@
 import { Scalar } from '@scalar/hono-api-reference';
-import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { bodyLimits } from './lib/body-limits.js';
 import { ApiError, STATUS_TYPES } from './lib/errors.js';
 import { refuseNulCharacters } from './lib/no-nul.js';
 import { createRouter } from './lib/router.js';
@@ -18,26 +17,7 @@ import { VIDEO_UPLOAD_PATH } from './uploads/video-upload.routes.js';
 import { libraryRouter } from './library/library.index.js';
 import { feedRouter } from './feed/feed.index.js';
 
-/** Multipart bodies carry a photo of up to 10 MB plus form fields; everything else is small JSON. */
-export const MULTIPART_BODY_LIMIT = 10 * 1024 * 1024 + 64 * 1024;
-export const JSON_BODY_LIMIT = 64 * 1024;
-/** Meta batches WhatsApp status updates; refusing one makes Meta redeliver it forever. */
-export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
-const WEBHOOK_PATH = '/api/v1/whatsapp/webhook';
-/** Transcripts: 100 KB of text as a plain body, or 20,000 characters (up to 80 KB of UTF-8) in JSON. */
-export const TEXT_BODY_LIMIT = 128 * 1024;
-const TEXT_PATHS = new Set(['/api/v1/upload/transcript', '/api/v1/jobs/create']);
-
-// The rest of an oversized body is never read, so the connection cannot carry another request:
-// say so, or a keep-alive client reuses it and loses its next request when the server drops it.
-const tooLarge = (limit: number) => (c: Context) => {
-  c.header('Connection', 'close');
-  throw new ApiError(413, 'PayloadTooLarge', `Request body exceeds ${Math.floor(limit / 1024)} KB`);
-};
-const multipartLimit = bodyLimit({ maxSize: MULTIPART_BODY_LIMIT, onError: tooLarge(MULTIPART_BODY_LIMIT) });
-const jsonLimit = bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge(JSON_BODY_LIMIT) });
-const webhookLimit = bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) });
-const textLimit = bodyLimit({ maxSize: TEXT_BODY_LIMIT, onError: tooLarge(TEXT_BODY_LIMIT) });
+export { JSON_BODY_LIMIT, MULTIPART_BODY_LIMIT, TEXT_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from './lib/body-limits.js';
 
 /**
  * What a browser page may send and read cross-origin: the headers the routes take and answer — not
@@ -81,12 +61,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   // limits, so a page can read their 413 too.
   const allowOrigins = corsFor(deps.config.CORS_ALLOWED_ORIGINS);
   if (allowOrigins) app.use(allowOrigins);
-  app.use((c, next) => {
-    const multipart = c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data');
-    if (multipart) return c.req.path === VIDEO_UPLOAD_PATH ? next() : multipartLimit(c, next);
-    if (c.req.path === WEBHOOK_PATH) return webhookLimit(c, next);
-    return TEXT_PATHS.has(c.req.path) ? textLimit(c, next) : jsonLimit(c, next);
-  });
+  app.use(bodyLimits(new Set([VIDEO_UPLOAD_PATH])));
   app.use(refuseNulCharacters);
 
   app.route('/', healthRouter);
