@@ -9,27 +9,16 @@ const THUMBNAIL_AT_SECONDS = 1;
 
 const twoDecimals = (value: number) => Math.round(value * 100) / 100;
 
-/** "4:3" → 1.333…; undefined for a missing, square or unusable ratio ("0:1", "N/A"). */
-function pixelAspect(ratio: string | undefined): number | undefined {
-  const [across, down] = (ratio ?? '').split(':').map(Number);
-  if (!across || !down || across === down) return undefined;
-  return across / down;
-}
-
 /**
- * The library's metadata for an ffprobe result: `resolution`, `width` and `height` as displayed —
- * non-square pixels stretched to the displayed width, then the rotation applied (90 and 270 swap
- * the sides) —, `fps` the mean rate (variable-rate clips too; the nominal rate when the mean is
+ * The library's metadata for an ffprobe result: `resolution`, `width` and `height` as displayed
+ * (probe's displayWidth/displayHeight: non-square pixels stretched, then 90 and 270 swap the
+ * sides), `fps` the mean rate (variable-rate clips too; the nominal rate when the mean is
  * unknown), two decimals. Throws NO_VIDEO_STREAM when there is no moving picture.
  */
 export function libraryMetadata(media: DetailedProbe): VideoMetadata {
   const { video, presentation } = media;
   if (!video || !presentation || presentation.attachedPicture) throw new VideoIntakeError('NO_VIDEO_STREAM');
-  const aspect = pixelAspect(presentation.sampleAspectRatio);
-  const storedWidth = aspect ? Math.round(video.width * aspect) : video.width;
-  const quarterTurned = presentation.rotation % 180 !== 0;
-  const width = quarterTurned ? video.height : storedWidth;
-  const height = quarterTurned ? storedWidth : video.height;
+  const { displayWidth: width, displayHeight: height } = video;
   return {
     resolution: `${width}x${height}`,
     width,
@@ -39,7 +28,7 @@ export function libraryMetadata(media: DetailedProbe): VideoMetadata {
     bitrate: media.bitRate === undefined ? null : Math.round(media.bitRate),
     has_audio: media.audio !== undefined,
     audio_codec: media.audio?.codec ?? null,
-    rotation: presentation.rotation,
+    rotation: video.rotation,
     container: media.formatName,
   };
 }

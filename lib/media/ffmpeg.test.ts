@@ -23,7 +23,10 @@ describe('ffmpeg', () => {
     assert.ok(Math.abs(media.durationSeconds - 1) < 0.1, `duration ${media.durationSeconds}`);
     assert.deepEqual(
       { ...media.video, extradataHash: undefined, durationSeconds: undefined },
-      { codec: 'h264', profile: 'Constrained Baseline', width: 320, height: 240, pixelFormat: 'yuv420p', frameRate: '25/1', timeBase: '1/90000', extradataHash: undefined, durationSeconds: undefined },
+      {
+        codec: 'h264', profile: 'Constrained Baseline', width: 320, height: 240, pixelFormat: 'yuv420p', frameRate: '25/1', timeBase: '1/90000', extradataHash: undefined, durationSeconds: undefined,
+        rotation: 0, pixelAspect: 1, displayWidth: 320, displayHeight: 240,
+      },
     );
     assert.match(media.video?.extradataHash ?? '', /^SHA256:[0-9a-f]{64}$/);
     assert.equal(media.audio?.codec, 'aac');

@@ -1,6 +1,7 @@
 import ffmpeg, { type FfmpegCommand } from 'fluent-ffmpeg';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { clockwiseRotation, displayedSize, pixelAspect } from './display.js';
 
 export { ffmpeg, type FfmpegCommand };
 
@@ -54,6 +55,13 @@ export interface VideoStreamInfo {
   durationSeconds: number | undefined;
   /** SPS/PPS: clips whose extradata differ cannot share one mp4 track by stream copy. */
   extradataHash: string;
+  /** Degrees clockwise the player turns the stored frames (0, 90, 180 or 270): see clockwiseRotation. */
+  rotation: number;
+  /** Width over height of one stored pixel; 1 when square or unknown. */
+  pixelAspect: number;
+  /** The picture as a player shows it (see displayedSize): what a viewer calls the clip's size. */
+  displayWidth: number;
+  displayHeight: number;
 }
 
 export interface AudioStreamInfo {
@@ -77,6 +85,13 @@ export interface MediaProbe {
 
 function videoInfo(stream: ProbedStream | undefined): VideoStreamInfo | undefined {
   if (!stream?.width || !stream.height) return undefined;
+  const geometry = {
+    width: stream.width,
+    height: stream.height,
+    rotation: clockwiseRotation(stream.rotation, stream.tags?.rotate),
+    pixelAspect: pixelAspect(stream.sample_aspect_ratio),
+  };
+  const displayed = displayedSize(geometry);
   return {
     codec: stream.codec_name ?? 'unknown',
     profile: stream.profile ?? 'unknown',
@@ -87,6 +102,10 @@ function videoInfo(stream: ProbedStream | undefined): VideoStreamInfo | undefine
     timeBase: stream.time_base ?? '0/0',
     durationSeconds: stream.duration,
     extradataHash: stream.extradata_hash ?? '',
+    rotation: geometry.rotation,
+    pixelAspect: geometry.pixelAspect,
+    displayWidth: displayed.width,
+    displayHeight: displayed.height,
   };
 }
 
@@ -126,17 +145,10 @@ function mediaProbe({ streams, format }: z.infer<typeof probeSchema>): MediaProb
   };
 }
 
-/** How a player shows a video stream. */
+/** How a player shows a video stream beyond its geometry (which VideoStreamInfo carries). */
 export interface VideoPresentation {
   /** Mean frames per second as ffprobe gives it ("630/29" for a clip with dropped frames); "0/0" when unknown. */
   avgFrameRate: string;
-  /** Pixel shape, e.g. "1:1" or "4:3"; undefined when the file does not say. */
-  sampleAspectRatio: string | undefined;
-  /**
-   * Degrees clockwise the player turns the stored frames (0, 90, 180 or 270): the display matrix
-   * (which ffprobe reports counterclockwise), else the legacy `rotate` tag (clockwise), else 0.
-   */
-  rotation: number;
   /** A still picture stored as a video stream (cover art), not a moving picture. */
   attachedPicture: boolean;
 }
@@ -150,9 +162,6 @@ export interface DetailedProbe extends MediaProbe {
   formatName: string;
 }
 
-/** Any angle to the nearest quarter turn in 0…270. */
-const quarterTurn = (degrees: number) => (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
-
 /** probe() plus how the video is shown and the file's bitrate and format; rejects when ffprobe cannot read the file. */
 export async function probeDetailed(path: string): Promise<DetailedProbe> {
   const parsed = await runProbe(path);
@@ -162,8 +171,6 @@ export async function probeDetailed(path: string): Promise<DetailedProbe> {
     media.video && stream
       ? {
           avgFrameRate: stream.avg_frame_rate ?? '0/0',
-          sampleAspectRatio: stream.sample_aspect_ratio,
-          rotation: quarterTurn(stream.rotation !== undefined ? -stream.rotation : (stream.tags?.rotate ?? 0)),
           attachedPicture: stream.disposition?.attached_pic === 1,
         }
       : undefined;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { makeTwoToneClip, readFrame, redDepth } from '../../../test/support/display-clips.js';
 import { isProviderError } from '../../../test/support/provider-errors.js';
 import { texturedJpeg } from '../../../test/support/images.js';
 import { decodeErrors, ffmpegChildren, makeClip } from '../../../test/support/media.js';
@@ -151,6 +152,22 @@ describe('ad compositing', () => {
     assert.ok(onEndCard - underVoice >= 10, `ducked by ${onEndCard - underVoice} dB`);
     const voice = await meanVolume(job.outputPath, 0.8, 1);
     assert.ok(voice - underVoice >= 15, `the voice (${voice} dB) stands over the bed (${underVoice} dB)`);
+  });
+
+  it('covers the frame with visuals of non-square pixels as a player shows them', async () => {
+    const anamorphic = join(dir, 'anamorphic.mp4');
+    // Stored 320×720 with 2:1 pixels: shown 640×720, wider than 9:16, so the cover crop takes the
+    // sides and keeps the whole height (red to a quarter of it). Read as square pixels, 320×720 is
+    // narrower than 9:16 and the crop would cut the top and bottom (red to 18 %).
+    await makeTwoToneClip(anamorphic, { width: 320, height: 720, seconds: 1, sar: '2/1', redFraction: 0.25 });
+    const job = ad({ visualsPath: anamorphic, lines: [] });
+
+    await composeAd(job);
+
+    await assertPlayableAd(job.outputPath, 1, { width: 180, height: 320 });
+    const frame = await readFrame(job.outputPath, 0.5);
+    const depth = redDepth(frame, 90);
+    assert.ok(Math.abs(depth - 80) <= 4, `red to ${depth} px of 320: 80 expected (59 if the pixels were taken as square)`);
   });
 
   it('stops when aborted: ffmpeg is killed and nothing is left in the output folders', async () => {

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { AdScript } from '../../../providers/ports.js';
 import { ProviderError } from '../../../providers/provider-error.js';
 import { chordSource } from '../clip-format.js';
+import { SQUARE_PIXELS } from '../display.js';
 import { ffmpeg, probe, runFfmpeg, type MediaProbe } from '../ffmpeg.js';
 import { extractThumbnail } from '../thumbnail.js';
 import { productCard, renderCaptionCard, renderEndCard } from './cards.js';
@@ -133,7 +134,8 @@ async function renderOverlays(options: ComposeAdOptions, width: number, height: 
 }
 
 /**
- * The video chain: the visuals covering the frame (centre-cropped) at AD_FPS, cut to the voice,
+ * The video chain: the visuals as a player shows them (turned by ffmpeg on decode, pixels
+ * squared) covering the frame (centre-cropped) at AD_FPS, cut to the voice,
  * then their last frame, blurred once and held for the end card; then every overlay in turn.
  * Each overlay is one decoded PNG that overlay repeats, drawn only while `enable` holds.
  */
@@ -142,7 +144,7 @@ function videoGraph(width: number, height: number, voiceSeconds: number, overlay
   const heldFrames = Math.round(END_CARD_SECONDS * AD_FPS);
   const parts = [
     // Cropped to the frame's shape before scaling: scaling a landscape source up to cover first would draw pixels the crop throws away.
-    `[0:v]crop='min(iw,ih*${width}/${height})':'min(ih,iw*${height}/${width})',scale=${width}:${height},setsar=1,fps=${AD_FPS},` +
+    `[0:v]${SQUARE_PIXELS},crop='min(iw,ih*${width}/${height})':'min(ih,iw*${height}/${width})',scale=${width}:${height},setsar=1,fps=${AD_FPS},` +
       `trim=duration=${voiceSeconds},setpts=PTS-STARTPTS,tpad=stop_mode=clone:stop_duration=${END_CARD_SECONDS},split[visuals][padded]`,
     `[visuals]trim=duration=${voiceSeconds}[body]`,
     // One held frame blurred and looped: blurring every held frame would cost a second of CPU at 1080×1920.

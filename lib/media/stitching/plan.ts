@@ -18,7 +18,9 @@ const MAX_FPS = 30;
 /**
  * Why the inputs cannot be concatenated by stream copy into a WhatsApp-ready file; empty when they
  * can. The concat demuxer writes one track header for all inputs, so anything that header
- * describes must be identical — including the H.264 SPS/PPS (extradata).
+ * describes must be identical — including the H.264 SPS/PPS (extradata) and the displayed
+ * geometry. That header takes the first input's display matrix for every clip, so a turned clip
+ * is never copied: it would play turned (or turn the others).
  */
 export function streamCopyBlockers(probes: readonly MediaProbe[]): string[] {
   const blockers: string[] = [];
@@ -29,8 +31,9 @@ export function streamCopyBlockers(probes: readonly MediaProbe[]): string[] {
     if (probe.audioStreams !== 1) blockers.push(`${name} has ${probe.audioStreams} audio streams`);
     if (probe.video && probe.video.codec !== 'h264') blockers.push(`${name} video is ${probe.video.codec}, not h264`);
     if (probe.audio && probe.audio.codec !== 'aac') blockers.push(`${name} audio is ${probe.audio.codec}, not aac`);
+    if (probe.video && probe.video.rotation !== 0) blockers.push(`${name} is shown turned ${probe.video.rotation}°`);
     if (!first || index === 0 || !probe.video || !first.video) return;
-    const video = ['codec', 'profile', 'width', 'height', 'pixelFormat', 'frameRate', 'timeBase', 'extradataHash'] as const;
+    const video = ['codec', 'profile', 'width', 'height', 'displayWidth', 'displayHeight', 'pixelAspect', 'pixelFormat', 'frameRate', 'timeBase', 'extradataHash'] as const;
     for (const field of video) {
       if (probe.video[field] !== first.video[field]) blockers.push(`${name} video ${field} ${probe.video[field]} ≠ ${first.video[field]}`);
     }
@@ -52,15 +55,19 @@ export interface EncodeTarget {
 
 const even = (value: number) => Math.max(2, 2 * Math.round(value / 2));
 
-/** The reference clip's size and frame rate, scaled down to fit 1280×720 (either orientation) and 30 fps. */
+/**
+ * The reference clip's size as displayed (turned, square pixels) and its frame rate, scaled down
+ * to fit 1280×720 (either orientation) and 30 fps.
+ */
 export function encodeTarget(reference: VideoStreamInfo): EncodeTarget {
-  const long = Math.max(reference.width, reference.height);
-  const short = Math.min(reference.width, reference.height);
+  const { displayWidth: width, displayHeight: height } = reference;
+  const long = Math.max(width, height);
+  const short = Math.min(width, height);
   const scale = Math.min(1, MAX_LONG_SIDE / long, MAX_SHORT_SIDE / short);
   const rate = rateValue(reference.frameRate);
   return {
-    width: even(reference.width * scale),
-    height: even(reference.height * scale),
+    width: even(width * scale),
+    height: even(height * scale),
     fps: rate > 0 && rate <= MAX_FPS ? reference.frameRate : `${MAX_FPS}/1`,
   };
 }

@@ -1,5 +1,6 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { SQUARE_PIXELS } from '../display.js';
 import { ffmpeg, probe, runFfmpeg, type MediaProbe } from '../ffmpeg.js';
 import { extractThumbnail } from '../thumbnail.js';
 import { ProviderError } from '../../../providers/provider-error.js';
@@ -87,7 +88,11 @@ async function concatByCopy(options: StitchOptions, totalSeconds: number): Promi
   });
 }
 
-/** One filter graph: every input scaled and padded to the target, same fps and pixel format, audio resampled (silence where missing), then concatenated. */
+/**
+ * One filter graph: every input as its player shows it (turned by ffmpeg on decode, pixels
+ * squared), scaled and padded to the target, same fps and pixel format, audio resampled (silence
+ * where missing), then concatenated.
+ */
 function normaliseFilter(probes: readonly MediaProbe[], target: EncodeTarget): string {
   const { width, height, fps } = target;
   const parts: string[] = [];
@@ -95,7 +100,7 @@ function normaliseFilter(probes: readonly MediaProbe[], target: EncodeTarget): s
   probes.forEach((media, index) => {
     const seconds = clipSeconds(media).toFixed(6);
     parts.push(
-      `[${index}:v:0]setpts=PTS-STARTPTS,scale=${width}:${height}:force_original_aspect_ratio=decrease,` +
+      `[${index}:v:0]${SQUARE_PIXELS},setpts=PTS-STARTPTS,scale=${width}:${height}:force_original_aspect_ratio=decrease,` +
         `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${fps},format=yuv420p[v${index}]`,
     );
     // Each segment's audio is cut or padded to its video's length so later segments stay in sync.
@@ -172,7 +177,8 @@ export async function stitchClips(options: StitchOptions): Promise<StitchResult>
   if (strategy === 'reencode') await encode(options, probes, totalSeconds, maxBytes);
 
   const output = await probe(options.outputPath);
-  if (!output.video || output.video.codec !== 'h264' || output.audio?.codec !== 'aac' || output.audioStreams !== 1 || output.bytes > maxBytes) {
+  const ready = output.video?.codec === 'h264' && output.video.rotation === 0 && output.audio?.codec === 'aac' && output.audioStreams === 1;
+  if (!output.video || !ready || output.bytes > maxBytes) {
     throw new Error(`stitched file is not WhatsApp-ready: ${JSON.stringify({ ...output.video, audio: output.audio, bytes: output.bytes })}`);
   }
   await thumbnail(options, probes);
@@ -181,7 +187,7 @@ export async function stitchClips(options: StitchOptions): Promise<StitchResult>
     blockers,
     bytes: output.bytes,
     durationSeconds: output.durationSeconds,
-    width: output.video.width,
-    height: output.video.height,
+    width: output.video.displayWidth,
+    height: output.video.displayHeight,
   };
 }
