@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createTemporalClient } from '../lib/temporal.js';
 import { testConfig, testSql } from '../test/support/harness.js';
+import { PRODUCTION_ENV } from '../test/support/production-env.js';
 import { createApp, JSON_BODY_LIMIT } from './app.js';
 import { createAppDeps } from './lib/deps.js';
 
@@ -81,18 +82,7 @@ describe('CORS', () => {
 });
 
 describe('CORS_ALLOWED_ORIGINS', () => {
-  const production = {
-    NODE_ENV: 'production',
-    ADMIN_TOKEN: 'a-long-production-admin-token',
-    PHONE_ENCRYPTION_KEY: 'a'.repeat(64),
-    PHONE_HASH_KEY: 'b'.repeat(64),
-    MEDIA_SIGNING_KEY: 'c'.repeat(64),
-    SMS_PROVIDER: 'webhook',
-    SMS_WEBHOOK_URL: 'https://sms.example.com/send',
-    SMS_WEBHOOK_SECRET: 'sms-secret',
-    SUPABASE_URL: 'https://project-ref.supabase.co',
-    WEBHOOK_SIGNING_SECRET: 'whsec_cHJvZHVjdGlvbi13ZWJob29rLXNlY3JldC0tLS0=',
-  };
+  const production = PRODUCTION_ENV;
 
   it('is any origin outside production and none in production unless set', () => {
     assert.deepEqual(loadConfig({}).CORS_ALLOWED_ORIGINS, ['*']);

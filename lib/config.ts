@@ -17,6 +17,9 @@ const DEVELOPMENT_SECRETS = {
 
 type SecretName = keyof typeof DEVELOPMENT_SECRETS;
 
+/** The shortest ADMIN_TOKEN production accepts (elsewhere 16). */
+export const PRODUCTION_ADMIN_TOKEN_LENGTH = 32;
+
 /** Signs `npm run token`'s tokens when no Supabase project is configured (never in production: see requirements). */
 export const DEVELOPMENT_SUPABASE_JWT_SECRET = 'reelflow-development-supabase-jwt-secret-not-for-production';
 
@@ -193,6 +196,10 @@ function requirements(env: ParsedEnv): [string, string][] {
   };
   if (env.NODE_ENV === 'production') {
     for (const name of Object.keys(DEVELOPMENT_SECRETS) as SecretName[]) need(name, 'when NODE_ENV=production');
+    // Whoever guesses it is every user's admin: 32 hex characters are 128 bits.
+    if (env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN.length < PRODUCTION_ADMIN_TOKEN_LENGTH) {
+      missing.push(['ADMIN_TOKEN', `must be at least ${PRODUCTION_ADMIN_TOKEN_LENGTH} characters when NODE_ENV=production (openssl rand -hex 32)`]);
+    }
     if (env.SMS_PROVIDER === 'console') missing.push(['SMS_PROVIDER', 'must not be console when NODE_ENV=production']);
     if (!env.SUPABASE_URL && !env.SUPABASE_JWT_SECRET) missing.push(['SUPABASE_URL', 'or SUPABASE_JWT_SECRET is required when NODE_ENV=production']);
   }

@@ -19,7 +19,7 @@ const ComposeSchema = z.object({ services: z.record(z.string(), ServiceSchema) }
 
 /** Values a deployer would supply for `${VAR:?…}`; shaped so the production config accepts them. */
 const DEPLOYER_VALUES: Record<string, string> = {
-  ADMIN_TOKEN: 'a-long-production-admin-token',
+  ADMIN_TOKEN: 'a-long-production-admin-token-of-40-chars',
   PHONE_ENCRYPTION_KEY: 'a'.repeat(64),
   PHONE_HASH_KEY: 'b'.repeat(64),
   MEDIA_SIGNING_KEY: 'c'.repeat(64),
