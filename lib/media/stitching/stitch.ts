@@ -15,8 +15,9 @@ import {
 
 /**
  * Joins clips into one WhatsApp-ready mp4 (H.264 + AAC, one audio track, faststart, within the
- * size limit) plus a JPEG thumbnail. Matching inputs are joined by stream copy; anything else is
- * normalised in one encoding pass.
+ * size limit) plus a JPEG thumbnail, every clip as its player shows it (display matrix, pixel
+ * aspect). Matching upright inputs are joined by stream copy; anything else is normalised in one
+ * encoding pass.
  */
 
 export type StitchStrategy = 'copy' | 'reencode';
@@ -30,7 +31,7 @@ export interface StitchProgress {
 
 export interface StitchOptions {
   inputs: readonly string[];
-  /** The input whose size and frame rate a re-encode keeps, and which the thumbnail shows. */
+  /** The input whose displayed size and frame rate a re-encode keeps, and which the thumbnail shows. */
   referenceIndex: number;
   outputPath: string;
   thumbnailPath: string;
@@ -49,6 +50,7 @@ export interface StitchResult {
   blockers: string[];
   bytes: number;
   durationSeconds: number;
+  /** The result as displayed, pixels (it is stored upright). */
   width: number;
   height: number;
 }
