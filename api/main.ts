@@ -6,7 +6,7 @@ import { createLogger } from '../lib/logger.js';
 import { createTemporalClient } from '../lib/temporal.js';
 import { createSql } from '../db/client.js';
 import { createApp } from './app.js';
-import { answerClientError } from './lib/client-error.js';
+import { refuseOutsideAppInErrorShape } from './lib/client-error.js';
 import { createAppDeps } from './lib/deps.js';
 
 const config = loadConfigOrExit();
@@ -24,7 +24,7 @@ const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.POR
 // Node's default gives a whole request 5 minutes: a 500 MB library upload from a phone on a slow
 // link needs longer. Headers still have to arrive within headersTimeout (60 s).
 (server as Server).requestTimeout = 60 * 60 * 1000;
-server.on('clientError', answerClientError);
+refuseOutsideAppInErrorShape(server as Server, app.fetch, config.HOST);
 server.on('error', (error: NodeJS.ErrnoException) => {
   logger.fatal({ code: error.code }, `API cannot listen on ${config.HOST}:${config.PORT}: ${error.message}`);
   process.exit(1);

@@ -1,10 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Server } from 'node:http';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import { ApiError } from './errors.js';
+
+/** The error shape as a Response, with a fresh request id (the app's own middleware never ran). */
+function shaped(refusal: ApiError): Response {
+  return new Response(JSON.stringify(refusal.toBody()), {
+    status: refusal.statusCode,
+    headers: { 'Content-Type': 'application/json', 'X-Request-Id': randomUUID() },
+  });
+}
+
+/**
+ * @hono/node-server's errorHandler: a request Node parsed but that makes no URL (a backslash or
+ * bytes no URL takes in the path, a bad Host) is refused before the app with a bodiless 400; this
+ * answers it in the error shape. Anything else thrown past the app is a 500 in the same shape.
+ */
+export function answerRequestError(error: unknown): Response {
+  if (error instanceof RequestError) return shaped(new ApiError(400, 'BadRequest', `The request cannot be read: ${error.message}`));
+  return shaped(new ApiError(500, 'InternalError', 'Something went wrong on our side'));
+}
 
 /** How long a refused connection is still read (and discarded) so the client can read the answer. */
 const LINGER_MS = 2_000;
+const answered = new WeakSet<Duplex>();
 
 function refusalOf(code: string | undefined): ApiError {
   if (code === 'HPE_HEADER_OVERFLOW') return new ApiError(431, 'RequestHeaderFieldsTooLarge', 'The request headers exceed 16 KB');
@@ -20,10 +41,13 @@ function refusalOf(code: string | undefined): ApiError {
  * answer rather than a reset.
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // The parser reports its error again for each further chunk of the refused request: answered once, the rest is lingering.
+  if (answered.has(socket)) return;
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
+  answered.add(socket);
   const refusal = refusalOf(error.code);
   const body = JSON.stringify(refusal.toBody());
   socket.end(
@@ -40,4 +64,16 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   socket.on('data', () => undefined);
   socket.resume();
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * Makes a server from @hono/node-server's serve() answer what never reaches the app in the error
+ * shape: requests Node's parser refuses (answerClientError) and requests that make no URL
+ * (answerRequestError). serve() takes no errorHandler, so its request listener is replaced by one
+ * that has it.
+ */
+export function refuseOutsideAppInErrorShape(server: Server, fetch: (request: Request) => Response | Promise<Response>, hostname?: string): void {
+  server.on('clientError', answerClientError);
+  server.removeAllListeners('request');
+  server.on('request', getRequestListener(fetch, { ...(hostname ? { hostname } : {}), errorHandler: answerRequestError }));
 }

@@ -115,10 +115,11 @@ export function sendRaw(host: string, port: number, request: RawRequest, timeout
       const response = complete(data, false);
       if (response) settle({ kind: 'response', response, ms: ms() });
     });
-    socket.on('end', () => finish('connection closed'));
-    socket.on('close', () => finish('connection closed'));
-    // A reset while the body is still going out (an early refusal) may follow a complete answer.
-    socket.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
+    // A reset or EPIPE while the body is still going out (an early refusal) may come with or before
+    // a complete answer: judge at 'close', after every byte that arrived has been read.
+    let failure: string | undefined;
+    socket.on('error', (error: NodeJS.ErrnoException) => void (failure ??= error.code ?? error.message));
+    socket.on('close', () => finish(failure ?? 'connection closed'));
     socket.once('connect', () => void write(socket, request).catch(() => undefined));
   });
 

@@ -74,6 +74,14 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     findings: [],
   };
 
+  // The products make a signed-in user's account and profile on their first authenticated request
+  // (the feed's contract): the fuzzer's user makes theirs now, so a refusal later cannot be blamed for it.
+  const signedIn = { authorization: `Bearer ${target.userToken}` };
+  for (const path of ['/credits', `${target.config.FEED_BASE_PATH}/users/${target.userId}`]) {
+    const response = await fetch(`${target.apiUrl}${path}`, { headers: signedIn });
+    if (!response.ok) throw new Error(`GET ${path} as the fuzzer's user answered ${response.status}: ${await response.text()}`);
+  }
+
   let shrinking = false;
   /** A 2xx write may have started work that goes on writing: wait for the world to rest before the next baseline. */
   let moving = false;
