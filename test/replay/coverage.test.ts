@@ -23,7 +23,7 @@ describe('replay fixtures', () => {
     );
   });
 
-  it('are all of workflow types the worker still registers', async () => {
+  it('are each of a workflow type the worker still registers', async () => {
     const stale = (await loadFixtures()).filter((fixture) => !registered.includes(fixture.workflowType)).map((fixture) => fixture.file);
     assert.deepEqual(stale, [], `fixtures of workflow types no longer registered: ${stale.join(', ')}. Remove a type (and its fixtures) only once none of its runs is open.`);
   });

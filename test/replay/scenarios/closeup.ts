@@ -6,7 +6,8 @@ import { jobRun, type Recorded } from './recording.js';
 
 /**
  * Close-Up: a new number through OTP to sent (and its delivery child), a re-submission while the
- * code is awaited, an unanswered code, a rejected photo and an admin's cancel while awaiting the code.
+ * code is awaited, an unanswered code, a rejected photo and an admin's retry of it (a reset run), and an
+ * admin's cancel while awaiting the code.
  */
 export async function recordCloseup(): Promise<Recorded[]> {
   // Six seconds to answer: long enough to verify, short enough to record an expiry.
@@ -16,7 +17,7 @@ export async function recordCloseup(): Promise<Recorded[]> {
       ...(await otpVerifiedSent(stack)),
       await otpResubmitted(stack),
       await otpExpired(stack),
-      await photoRejected(stack),
+      ...(await photoRejected(stack)),
       await cancelledWhileAwaitingOtp(stack),
     ];
   } finally {
@@ -61,10 +62,19 @@ async function otpExpired(stack: CloseupStack): Promise<Recorded> {
   return { scenario: 'otp-expired', ...(await ended(stack, jobId, ['otp_expired'])) };
 }
 
-async function photoRejected(stack: CloseupStack): Promise<Recorded> {
+/** A rejected photo, then an admin's retry: a reset to before the photo stage, which rejects the same photo again. */
+async function photoRejected(stack: CloseupStack): Promise<Recorded[]> {
   const blank = await flatImage(900, 1200).jpeg().toBuffer();
   const jobId = await submitted(stack, { mobile_number: await stack.verifiedMobile(), photo: blank }, 'video_created');
-  return { scenario: 'photo-rejected', ...(await ended(stack, jobId, ['failed'])) };
+  const rejected = await ended(stack, jobId, ['failed']);
+  const retry = await stack.admin(`/api/v1/video-jobs/update-job?job_id=${jobId}&status=queued`, { method: 'PATCH' });
+  if (retry.status !== 200) throw new Error(`admin retry answered ${retry.status} ${JSON.stringify(retry.body)}`);
+  const reset = await ended(stack, jobId, ['failed']);
+  if (reset.runId === rejected.runId) throw new Error(`the retry of job ${jobId} left no reset run`);
+  return [
+    { scenario: 'photo-rejected', ...rejected },
+    { scenario: 'reset-photo-rejected-again', ...reset },
+  ];
 }
 
 async function cancelledWhileAwaitingOtp(stack: CloseupStack): Promise<Recorded> {
