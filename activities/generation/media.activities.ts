@@ -121,8 +121,8 @@ export function createGenerationMediaActivities(deps: GenerationMediaDeps) {
             generationMs,
             costUsd: deps.generator.name === 'http' ? (generationMs / 1000) * deps.usdPerPredictionSecond : 0,
             durationSeconds: media.durationSeconds,
-            width: media.video.width,
-            height: media.video.height,
+            width: media.video.displayWidth,
+            height: media.video.displayHeight,
             bytes: media.bytes,
             hasAudio: media.audio !== undefined,
           };

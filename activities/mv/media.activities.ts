@@ -103,8 +103,8 @@ export function createMvMediaActivities(deps: MvMediaDeps) {
             model,
             ...(predictionId ? { predictionId } : {}),
             durationSeconds: media.durationSeconds,
-            width: media.video.width,
-            height: media.video.height,
+            width: media.video.displayWidth,
+            height: media.video.displayHeight,
             bytes: media.bytes,
           };
         });
