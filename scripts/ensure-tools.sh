@@ -22,18 +22,34 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
 }
 
-ensure_node_modules() {
+node_modules_current() {
   local stamp="$REELFLOW_ROOT/node_modules/.package-lock.json"
-  if [ ! -f "$stamp" ] || [ "$REELFLOW_ROOT/package-lock.json" -nt "$stamp" ]; then
+  [ -f "$stamp" ] && [ ! "$REELFLOW_ROOT/package-lock.json" -nt "$stamp" ]
+}
+
+ensure_node_modules() {
+  node_modules_current && return 0
+  mkdir -p "$REELFLOW_ROOT/.tools"
+  # One install at a time: `npm ci` empties node_modules first, so two overlapping runs (npm start
+  # and npm test after a pull) would pull it from under each other. The second waits, then finds it current.
+  exec {npm_lock}>"$REELFLOW_ROOT/.tools/npm-install.lock"
+  flock "$npm_lock"
+  if ! node_modules_current; then
     say "installing npm dependencies from package-lock.json"
     # `npm ci` installs exactly the lock and never rewrites it, so a fresh clone stays clean. It
     # refuses a lock that does not match package.json: then `npm install` repairs the lock, and the
     # changed lock (shown by git status) is what to commit.
     if ! (cd "$REELFLOW_ROOT" && npm ci --no-audit --no-fund --loglevel=error); then
       say "package-lock.json does not match package.json: running npm install, which updates the lock"
-      (cd "$REELFLOW_ROOT" && npm install --no-audit --no-fund --loglevel=error) || die "npm install failed"
+      if ! (cd "$REELFLOW_ROOT" && npm install --no-audit --no-fund --loglevel=error); then
+        # A half-done install may have written the stamp: without it the next run starts over.
+        rm -f "$REELFLOW_ROOT/node_modules/.package-lock.json"
+        die "npm install failed"
+      fi
     fi
   fi
+  flock -u "$npm_lock"
+  exec {npm_lock}>&-
 }
 
 # A Go-built tool: the path in VARIABLE, then COMMAND on PATH, then .tools/bin; otherwise
