@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -48,7 +49,12 @@ describe('stitchVideo activity', () => {
     await storage().putFile('jobs/3/lipsync.mp4', clip, 'video/mp4');
     const env = quietEnvironment();
     const phases = new Set<string>();
-    env.on('heartbeat', (details: { phase: string }) => phases.add(details.phase));
+    let beforeBrandClips = 0;
+    env.on('heartbeat', (details: { phase: string }) => {
+      phases.add(details.phase);
+      // The first stitch renders the brand clips: the attempt must heartbeat while it does.
+      if (!existsSync(join(mediaRoot, 'brand', 'intro-v1.mp4'))) beforeBrandClips += 1;
+    });
 
     const video = (await env.run(activities().stitchVideo, { jobId: 3, clipKey: 'jobs/3/lipsync.mp4' })) as StitchedVideo;
 
@@ -57,7 +63,8 @@ describe('stitchVideo activity', () => {
     assert.match(video.thumbnailKey, /^jobs\/3\/thumbnail-[0-9a-f-]{36}\.jpg$/);
     assert.deepEqual([video.width, video.height], [720, 1280]);
     assert.ok(Math.abs(video.durationSeconds - 9) < 0.1, `2 s intro + 5 s clip + 2 s outro, got ${video.durationSeconds}`);
-    assert.deepEqual([...phases].sort(), ['copy', 'thumbnail']);
+    assert.deepEqual([...phases].sort(), ['copy', 'prepare', 'thumbnail']);
+    assert.ok(beforeBrandClips > 0, 'a heartbeat while the brand clips render');
     assert.deepEqual(await readdir(tempRoot), [], 'scratch folder removed');
 
     const stored = join(dir, 'storage', video.videoKey);

@@ -48,9 +48,16 @@ export function createStitchingActivities(deps: StitchingDeps) {
       const scratch = await createScratch(`stitch-${input.jobId}`, deps.tempRoot);
       const workDir = scratch.path;
       try {
-        const brand = await ensureBrandClips(deps.config);
+        // Rendering the default brand clips on a worker's first stitch takes seconds of ffmpeg, and
+        // the download more for a big clip: without heartbeats meanwhile, every attempt timed out
+        // (seen in the chaos run with ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS=4 on a busy machine).
+        progress.heartbeat({ phase: 'prepare', fraction: 0 });
         const clipPath = join(workDir, 'lipsync.mp4');
-        await deps.storage.getToFile(input.clipKey, clipPath);
+        const brand = await progress.keepAlive(async () => {
+          const clips = await ensureBrandClips(deps.config);
+          await deps.storage.getToFile(input.clipKey, clipPath);
+          return clips;
+        });
         progress.signal.throwIfAborted();
         const outputPath = join(workDir, 'video.mp4');
         const thumbnailPath = join(workDir, 'thumbnail.jpg');
