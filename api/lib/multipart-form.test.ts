@@ -80,6 +80,14 @@ describe('readMultipartForm', () => {
     assert.ok(!body.readableEnded, 'the rest is left for the caller to drain');
   });
 
+  it('names another file part past 10 MB as itself, not as a photo', async () => {
+    const transcript = form({ headers: 'Content-Disposition: form-data; name="file"; filename="script.txt"', content: Buffer.alloc(PHOTO_MAX_BYTES + 1, 0x61) });
+    const tooLarge = await refusal(read(transcript));
+    assert.equal(tooLarge.statusCode, 413);
+    assert.deepEqual(tooLarge.details, { code: 'FILE_TOO_LARGE' });
+    assert.match(tooLarge.message, /^file is larger than 10 MB$/);
+  });
+
   it('refuses a body past its limit, a field past 64 KB and too many parts with 413', async () => {
     const { body } = lazyBody(endlessPhoto(), 64 * 1024 * 1024);
     assert.match((await refusal(readMultipartForm(body, CONTENT_TYPE, 1024 * 1024))).message, /^Request body exceeds 1024 KB$/);

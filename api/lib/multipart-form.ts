@@ -22,7 +22,11 @@ const malformed = (reason: string) =>
 const sentTwice = (field: string) =>
   new ApiError(400, 'ValidationError', `${field} was sent twice; send each field once`, [{ field, message: 'was sent twice' }]);
 
-const photoTooLarge = () => new ApiError(413, 'PayloadTooLarge', new PhotoIntakeError('PHOTO_TOO_LARGE').message, { code: 'PHOTO_TOO_LARGE' });
+/** The photo keeps the intake's own code; any other file part (a transcript) is named as itself. */
+const fileTooLarge = (field: string) =>
+  field === 'photo'
+    ? new ApiError(413, 'PayloadTooLarge', new PhotoIntakeError('PHOTO_TOO_LARGE').message, { code: 'PHOTO_TOO_LARGE' })
+    : new ApiError(413, 'PayloadTooLarge', `${field} is larger than ${FORM_LIMITS.fileBytes / (1024 * 1024)} MB`, { code: 'FILE_TOO_LARGE' });
 
 /**
  * Reads a multipart/form-data body into a FormData (text fields as strings, file parts as Files),
@@ -86,7 +90,7 @@ export function readMultipartForm(body: Readable, contentType: string, maxBodyBy
       if (!firstTime(field)) return void file.resume();
       const chunks: Buffer[] = [];
       file.on('data', (chunk: Buffer) => chunks.push(chunk));
-      file.once('limit', () => fail(photoTooLarge()));
+      file.once('limit', () => fail(fileTooLarge(field)));
       file.once('end', () => {
         if (!file.truncated) form.append(field, new File(chunks, info.filename ?? '', { type: info.mimeType }));
       });
