@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { bodyLimits } from './lib/body-limits.js';
 import { ApiError, STATUS_TYPES } from './lib/errors.js';
+import { dependencyOutage, OUTAGE_RETRY_AFTER_SECONDS } from './lib/dependency-errors.js';
 import { refuseNulCharacters } from './lib/no-nul.js';
 import { createRouter } from './lib/router.js';
 import type { AppDeps, AppOpenAPI } from './lib/types.js';
@@ -90,7 +91,17 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.notFound((c) => c.json(new ApiError(404, 'NotFound', `No route for ${c.req.method} ${c.req.path}`).toBody(), 404));
 
   app.onError((error, c) => {
-    if (error instanceof ApiError) return c.json(error.toBody(), error.statusCode);
+    const outage = dependencyOutage(error);
+    if (outage) {
+      (c.var.logger ?? deps.logger).warn({ err: error, dependency: outage.dependency }, 'dependency unavailable');
+      c.header('Retry-After', String(outage.retryAfterSeconds));
+      return c.json(outage.toBody(), 503);
+    }
+    if (error instanceof ApiError) {
+      // Every 503 tells the client when to come back, whoever raised it.
+      if (error.statusCode === 503 && !c.res.headers.has('Retry-After')) c.header('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+      return c.json(error.toBody(), error.statusCode);
+    }
     if (error instanceof HTTPException) {
       const status = error.status;
       const type = status === 400 ? 'ValidationError' : (STATUS_TYPES[status] ?? 'Error');

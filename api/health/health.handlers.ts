@@ -1,4 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import { OUTAGE_RETRY_AFTER_SECONDS } from '../lib/dependency-errors.js';
 import { ApiError } from '../lib/errors.js';
 import type { AppEnv } from '../lib/types.js';
 import { checkReadiness } from './readiness.js';
@@ -11,7 +12,8 @@ export const readiness: RouteHandler<typeof readyz, AppEnv> = async (c) => {
   const down = (['postgres', 'temporal'] as const).filter((name) => checks[name].status !== 'up');
   if (down.length > 0) {
     const reasons = down.map((name) => `${name} is down (${checks[name].reason})`).join('; ');
-    throw new ApiError(503, 'ServiceUnavailable', reasons, { checks });
+    c.header('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+    throw new ApiError(503, 'ServiceUnavailable', reasons, { down, checks }, { retry_after_seconds: OUTAGE_RETRY_AFTER_SECONDS });
   }
   return c.json({ status: 'ready' as const, checks }, 200);
 };

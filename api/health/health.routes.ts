@@ -32,7 +32,7 @@ export const readyz = createRoute({
   tags: ['Health'],
   summary: 'Readiness: PostgreSQL and Temporal answer; reports whether a worker polls the task queue',
   description:
-    'Answers 503 naming the dependency that is down. The worker check is informational: submissions are accepted and queued while no worker runs.',
+    'Answers 503 with Retry-After naming the dependencies that are down (the message, and `details.down`: `postgres`, `temporal`) beside every check (`details.checks`). The worker check is informational: submissions are accepted and queued while no worker runs.',
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: ReadinessSchema } } },
     ...errorResponses(503),

@@ -24,17 +24,20 @@ export async function checkReadiness(deps: AppDeps) {
   const { connection } = deps.temporal;
   const [postgres, temporalServer] = await Promise.all([
     timed(async () => void (await deps.sql`select 1`)),
-    timed(async () => void (await connection.workflowService.getSystemInfo({}))),
+    // Under a deadline: the client would otherwise retry an unreachable server for about a minute after the answer.
+    timed(async () => void (await connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => connection.workflowService.getSystemInfo({})))),
   ]);
   const worker: Check =
     temporalServer.status !== 'up'
       ? { status: 'unknown', reason: 'Temporal is down' }
       : await timed(async () => {
-          const { pollers } = await connection.workflowService.describeTaskQueue({
-            namespace: deps.config.TEMPORAL_NAMESPACE,
-            taskQueue: { name: deps.config.TEMPORAL_TASK_QUEUE },
-            taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-          });
+          const { pollers } = await connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
+            connection.workflowService.describeTaskQueue({
+              namespace: deps.config.TEMPORAL_NAMESPACE,
+              taskQueue: { name: deps.config.TEMPORAL_TASK_QUEUE },
+              taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            }),
+          );
           const freshest = Math.max(0, ...(pollers ?? []).map((poller) => Number(poller.lastAccessTime?.seconds ?? 0) * 1000));
           return Date.now() - freshest < POLLER_FRESHNESS_MS
             ? { status: 'up' }

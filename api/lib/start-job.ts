@@ -1,10 +1,10 @@
 import type { Tx } from '../../db/client.js';
 import { jobSearchAttributes } from '../../workflows/search-attributes.js';
-import { ApiError } from './errors.js';
+import { DependencyUnavailableError } from './dependency-errors.js';
 import type { AppDeps } from './types.js';
 
 /** How long acceptance waits for Temporal to start a job's workflow before answering 503. */
-const START_DEADLINE_MS = 10_000;
+export const START_DEADLINE_MS = 10_000;
 
 /**
  * Starts a job's workflow inside the transaction that creates the job: takes the job's acceptance
@@ -16,7 +16,7 @@ export async function startJobWorkflow<T>(deps: Pick<AppDeps, 'store' | 'tempora
   await deps.store.holdAcceptance(tx, jobId);
   return deps.temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, start).catch((error: unknown) => {
     deps.logger.error({ err: error, jobId }, 'job workflow not started');
-    throw new ApiError(503, 'ServiceUnavailable', 'Jobs cannot be started right now; nothing was charged. Please retry shortly.');
+    throw new DependencyUnavailableError('temporal', 'Jobs cannot be started right now; nothing was charged. Please retry shortly.');
   });
 }
 

@@ -108,6 +108,8 @@ export async function benchStack(options: { env?: Record<string, string> } = {})
   const [temporalPort, apiPort] = await Promise.all([freePort(), freePort()]);
 
   let environment: TestWorkflowEnvironment | undefined;
+  // Kept while it starts: should the database fail first, teardown() still waits for it and stops it.
+  let environmentStarting: Promise<TestWorkflowEnvironment> | undefined;
   let sql: Sql | undefined;
   let api: Child | undefined;
   let worker: Child | undefined;
@@ -128,6 +130,7 @@ export async function benchStack(options: { env?: Record<string, string> } = {})
     await Promise.all([stopChild(api), stopChild(worker)]);
     await connection?.close().catch(() => undefined);
     await sql?.end({ timeout: 5 }).catch(() => undefined);
+    environment ??= await environmentStarting?.catch(() => undefined);
     await environment?.teardown().catch((error: unknown) => console.error(`temporal teardown: ${(error as Error).message}`));
     await dropDatabase(databaseUrl.toString()).catch((error: unknown) => console.error(`database teardown: ${(error as Error).message}`));
     await rm(scratch, { recursive: true, force: true });
@@ -136,7 +139,7 @@ export async function benchStack(options: { env?: Record<string, string> } = {})
   /** Starts everything and waits until the API answers and the worker polls; `cpuProfileDir` profiles the API process. */
   async function start(cpuProfileDir?: string) {
     const [env, , bundlePath] = await Promise.all([
-      TestWorkflowEnvironment.createLocal({
+      (environmentStarting = TestWorkflowEnvironment.createLocal({
         server: {
           executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI ?? join(root, '.tools/bin/temporal') },
           ip: '127.0.0.1',
@@ -144,7 +147,7 @@ export async function benchStack(options: { env?: Record<string, string> } = {})
           ui: false,
           log: { format: 'pretty', level: 'error' },
         },
-      }),
+      })),
       (async () => {
         await ensureDatabase(databaseUrl.toString());
         const migrator = createSql(databaseUrl.toString(), { max: 1 });
