@@ -7,6 +7,7 @@ import { ApiError, STATUS_TYPES } from './lib/errors.js';
 import { dependencyOutage, OUTAGE_RETRY_AFTER_SECONDS } from './lib/dependency-errors.js';
 import { refuseNulCharacters } from './lib/no-nul.js';
 import { createRouter } from './lib/router.js';
+import { describeApi } from './openapi/describe.js';
 import type { AppDeps, AppOpenAPI } from './lib/types.js';
 import { healthRouter } from './health/health.index.js';
 import { mediaRouter } from './media/media.index.js';
@@ -75,17 +76,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.route('/', libraryRouter);
   for (const pipeline of deps.pipelines) if (pipeline.router) app.route('/', pipeline.router);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'AdminToken', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'SupabaseToken', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Supabase access token (`npm run token` in development)' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'SupabaseQueryToken', { type: 'apiKey', in: 'query', name: 'access_token', description: 'The Supabase access token in the query: event streams only (EventSource sends no headers)' });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'reelflow API',
-      version: '0.1.0',
-      description: 'Form submissions in, personalised videos out. Every error answers `{ error, message, statusCode, details? }`.',
-    },
-  });
+  describeApi(app, deps.config);
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'reelflow API' }));
 
   app.notFound((c) => c.json(new ApiError(404, 'NotFound', `No route for ${c.req.method} ${c.req.path}`).toBody(), 404));

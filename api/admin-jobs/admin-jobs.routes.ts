@@ -57,6 +57,7 @@ const JobChangeSchema = z
 export const listJobs = createRoute({
   method: 'get',
   path: '/api/v1/admin/jobs',
+  operationId: 'listJobs',
   tags: ['Admin'],
   security,
   summary: 'Jobs of every pipeline, newest first, with filters and cursor pagination',
@@ -73,6 +74,7 @@ export const listJobs = createRoute({
 export const getJob = createRoute({
   method: 'get',
   path: '/api/v1/admin/jobs/{job}',
+  operationId: 'getJobWithEvents',
   tags: ['Admin'],
   security,
   summary: 'One job with its whole event log',
@@ -86,6 +88,7 @@ export const getJob = createRoute({
 export const retryJob = createRoute({
   method: 'post',
   path: '/api/v1/admin/jobs/{job}/retry',
+  operationId: 'retryJob',
   tags: ['Admin'],
   security,
   summary: 'Retries a failed job from its failed stage (workflow reset, same inputs)',
@@ -97,6 +100,7 @@ export const retryJob = createRoute({
 export const cancelJob = createRoute({
   method: 'post',
   path: '/api/v1/admin/jobs/{job}/cancel',
+  operationId: 'cancelJob',
   tags: ['Admin'],
   security,
   summary: 'Cancels an active job: its workflow stops, the job ends failed with CANCELLED_BY_ADMIN',

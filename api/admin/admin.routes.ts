@@ -50,6 +50,7 @@ const security = [{ AdminToken: [] }];
 export const listJobs = createRoute({
   method: 'get',
   path: '/api/v1/video-jobs/list',
+  operationId: 'listCloseupJobs',
   tags: ['Admin'],
   security,
   summary: 'Video jobs, newest first, with decrypted numbers and links to their Temporal runs',
@@ -66,6 +67,7 @@ export const listJobs = createRoute({
 export const updateJob = createRoute({
   method: 'patch',
   path: '/api/v1/video-jobs/update-job',
+  operationId: 'updateCloseupJob',
   tags: ['Admin'],
   security,
   summary: 'Retries a failed job from its failed stage (status=queued) or cancels an active one (status=failed)',

@@ -14,6 +14,8 @@ export const ResendOtpBodySchema = z.object({ mobile_number: MobileNumberSchema 
 export const verifyOtp = createRoute({
   method: 'post',
   path: '/api/v1/auth/verify-otp',
+  operationId: 'verifyCloseupOtp',
+  security: [],
   tags: ['Auth'],
   summary: 'Checks the OTP of the job waiting for it; on success the number is verified for good and the job is queued',
   description:
@@ -35,6 +37,8 @@ export const verifyOtp = createRoute({
 export const resendOtp = createRoute({
   method: 'post',
   path: '/api/v1/auth/resend-otp',
+  operationId: 'resendCloseupOtp',
+  security: [],
   tags: ['Auth'],
   summary: 'Texts a new OTP for the job waiting for one; the previous code stops working',
   description: 'Inside the cooldown, or over the hourly cap per number: 429 with `retry_after_seconds`.',

@@ -23,6 +23,7 @@ export const CreditsSchema = z
 export const credits = createRoute({
   method: 'get',
   path: '/credits',
+  operationId: 'getCredits',
   tags: ['Credits'],
   security: [{ SupabaseToken: [] }],
   summary: 'The caller’s DUST balance and its newest 100 ledger entries',
@@ -32,6 +33,7 @@ export const credits = createRoute({
 export const grant = createRoute({
   method: 'post',
   path: '/api/v1/admin/credits/grant',
+  operationId: 'grantCredits',
   tags: ['Admin'],
   security: [{ AdminToken: [] }],
   summary: 'Grants DUST to a user (negative to correct); with Idempotency-Key, applied once',

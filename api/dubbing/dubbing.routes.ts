@@ -10,6 +10,7 @@ const security = [{ SupabaseToken: [] }];
 export const create = createRoute({
   method: 'post',
   path: '/api/v1/jobs/create',
+  operationId: 'createDubbingJob',
   tags,
   security,
   summary: 'Dubs a library video: the transcript spoken and lip-synced onto it (async)',
@@ -27,6 +28,7 @@ export const create = createRoute({
 export const get = createRoute({
   method: 'get',
   path: '/api/v1/jobs/{job_id}',
+  operationId: 'getDubbingJob',
   tags,
   security,
   summary: 'A dubbing job’s status, stage, progress and (once completed) its library video',
@@ -38,6 +40,7 @@ export const get = createRoute({
 export const cancel = createRoute({
   method: 'delete',
   path: '/api/v1/jobs/{job_id}',
+  operationId: 'cancelDubbingJob',
   tags,
   security,
   summary: 'Cancels a queued or running dubbing job (a prediction is cancelled, the DUST refunded)',
@@ -49,6 +52,7 @@ export const cancel = createRoute({
 export const uploadTranscript = createRoute({
   method: 'post',
   path: '/api/v1/upload/transcript',
+  operationId: 'uploadDubbingTranscript',
   tags,
   security,
   summary: 'Uploads a transcript (UTF-8 text, at most 100 KB) for a later dubbing job',

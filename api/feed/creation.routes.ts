@@ -35,6 +35,7 @@ const admission =
 export const create = createRoute({
   method: 'post',
   path: '/videos/create',
+  operationId: 'createFeedVideo',
   tags,
   security,
   summary: 'Create a video from a prompt',
@@ -46,6 +47,7 @@ export const create = createRoute({
 export const recreate = createRoute({
   method: 'post',
   path: '/videos/{id}/recreate',
+  operationId: 'recreateFeedVideo',
   tags,
   security,
   summary: 'Create a new video with an existing video’s prompt',
@@ -57,6 +59,7 @@ export const recreate = createRoute({
 export const syncStatus = createRoute({
   method: 'post',
   path: '/videos/{id}/sync-status',
+  operationId: 'syncFeedVideoStatus',
   tags,
   security,
   summary: 'The caller’s video as it is now, its job asked for its latest state',

@@ -42,6 +42,7 @@ export const FeedQuerySchema = z.object({
 export const feed = createRoute({
   method: 'get',
   path: '/videos/feed',
+  operationId: 'getFeed',
   tags,
   security: optionalSecurity,
   summary: 'The feed of completed videos, a page at a time (anonymous allowed)',
@@ -55,6 +56,7 @@ export const feed = createRoute({
 export const getVideo = createRoute({
   method: 'get',
   path: '/videos/{id}',
+  operationId: 'getFeedVideo',
   tags,
   security: optionalSecurity,
   summary: 'One video with its stored media (anonymous allowed)',
@@ -71,6 +73,7 @@ const reaction = (kind: 'like' | 'dislike') =>
   createRoute({
     method: 'post',
     path: `/videos/{id}/${kind}`,
+    operationId: `${kind}FeedVideo`,
     tags,
     security,
     middleware: [signedIn] as const,
@@ -90,6 +93,7 @@ export const SessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'sessi
 export const view = createRoute({
   method: 'post',
   path: '/videos/{id}/view',
+  operationId: 'recordFeedVideoView',
   tags,
   security: optionalSecurity,
   summary: 'Records a view of a completed video (anonymous allowed with a session id)',
@@ -109,6 +113,7 @@ export const view = createRoute({
 export const top = createRoute({
   method: 'get',
   path: '/users/top',
+  operationId: 'listTopCreators',
   tags,
   security,
   middleware: [signedIn] as const,
@@ -121,6 +126,7 @@ export const top = createRoute({
 export const getUser = createRoute({
   method: 'get',
   path: '/users/{id}',
+  operationId: 'getFeedUser',
   tags,
   security,
   middleware: [signedIn] as const,
@@ -163,6 +169,7 @@ const ownProfileOnly = createMiddleware<AppEnv>(async (c, next) => {
 export const updateUser = createRoute({
   method: 'patch',
   path: '/users/{id}',
+  operationId: 'updateFeedUser',
   tags,
   security,
   middleware: [signedIn, ownProfileOnly] as const,
@@ -178,6 +185,7 @@ const VideoListQuery = z.object({ limit: wholeNumber('limit', 1, 100, 50) });
 export const userVideos = createRoute({
   method: 'get',
   path: '/users/{id}/videos',
+  operationId: 'listFeedUserVideos',
   tags,
   security,
   middleware: [signedIn] as const,
@@ -190,6 +198,7 @@ export const userVideos = createRoute({
 export const likedVideos = createRoute({
   method: 'get',
   path: '/users/{id}/liked',
+  operationId: 'listFeedUserLikedVideos',
   tags,
   security,
   middleware: [signedIn] as const,

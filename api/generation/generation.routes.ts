@@ -34,6 +34,7 @@ const acceptDescription = 'Debits the kind’s DUST price on acceptance (refunde
 export const generate = createRoute({
   method: 'post',
   path: '/videos/generate',
+  operationId: 'generateVideo',
   tags,
   security,
   summary: 'Generate a video from text (async)',
@@ -45,6 +46,7 @@ export const generate = createRoute({
 export const animate = createRoute({
   method: 'post',
   path: '/videos/animate',
+  operationId: 'animateImage',
   tags,
   security,
   summary: 'Animate an image into a video (async)',
@@ -56,6 +58,7 @@ export const animate = createRoute({
 export const status = createRoute({
   method: 'get',
   path: '/videos/jobs/{job_id}/status',
+  operationId: 'getGenerationJobStatus',
   tags,
   security,
   summary: 'A job’s status, progress and estimate',
@@ -66,6 +69,7 @@ export const status = createRoute({
 export const result = createRoute({
   method: 'get',
   path: '/videos/jobs/{job_id}/result',
+  operationId: 'getGenerationJobResult',
   tags,
   security,
   summary: 'A job’s result: the video when completed, the error when failed, else still processing',
@@ -76,6 +80,7 @@ export const result = createRoute({
 export const cancel = createRoute({
   method: 'delete',
   path: '/videos/jobs/{job_id}',
+  operationId: 'cancelGenerationJob',
   tags,
   security,
   summary: 'Cancels a queued or running job (the prediction is cancelled, the DUST refunded)',
@@ -86,6 +91,7 @@ export const cancel = createRoute({
 export const active = createRoute({
   method: 'get',
   path: '/videos/jobs/active',
+  operationId: 'listActiveGenerationJobs',
   tags,
   security,
   summary: 'The caller’s queued and running jobs',
@@ -97,6 +103,7 @@ const { since, 'last-event-id': lastEventId } = { ...engineEvents.request.query.
 export const events = createRoute({
   method: 'get',
   path: '/videos/jobs/{job}/events',
+  operationId: 'streamGenerationJobEvents',
   tags,
   // EventSource cannot send headers: the token may come in the query instead.
   security: [...security, { SupabaseQueryToken: [] }],

@@ -26,6 +26,7 @@ const VideoEnvelope = z.object({ video: UserVideoSchema }).openapi('UserVideoEnv
 export const list = createRoute({
   method: 'get',
   path: '/videos',
+  operationId: 'listVideos',
   tags,
   security,
   summary: 'The caller’s videos, newest first',
@@ -51,6 +52,7 @@ export const list = createRoute({
 export const stats = createRoute({
   method: 'get',
   path: '/videos/stats',
+  operationId: 'getGenerationStats',
   tags,
   security,
   summary: 'Background processor stats: whether a worker polls the generation queue, and job counts',
@@ -79,6 +81,7 @@ export const stats = createRoute({
 export const get = createRoute({
   method: 'get',
   path: '/videos/{video_id}',
+  operationId: 'getVideo',
   tags,
   security,
   summary: 'One of the caller’s videos',
@@ -89,6 +92,7 @@ export const get = createRoute({
 export const update = createRoute({
   method: 'put',
   path: '/videos/{video_id}',
+  operationId: 'setVideoFavourite',
   tags,
   security,
   summary: 'Favourites or un-favourites a video',
@@ -102,6 +106,7 @@ export const update = createRoute({
 export const remove = createRoute({
   method: 'delete',
   path: '/videos/{video_id}',
+  operationId: 'deleteVideo',
   tags,
   security,
   summary: 'Deletes a video and its media from storage',

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses } from '../lib/errors.js';
+import { ErrorSchema, errorResponses } from '../lib/errors.js';
 
 /** One job event as both streams send it (SSE `data:`; WebSocket adds `type: 'event'`). */
 export const JobStreamEventSchema = z
@@ -32,9 +32,14 @@ const AccessDescription =
   'Admins send `Authorization: Bearer <ADMIN_TOKEN>`; anyone else as the job’s pipeline says (Close-Up: `tracking_token` query parameter or `X-Tracking-Token`; generation and dubbing: the owner’s access token as bearer or `access_token`). ' +
   'An unknown job and a refused one both answer 404.';
 
+/** Any one of these reads a job its pipeline lets it read; product-ad and MV jobs need none (`{}`). */
+const JOB_READERS: Record<string, string[]>[] = [{ AdminToken: [] }, { TrackingToken: [] }, { TrackingQueryToken: [] }, { SupabaseToken: [] }, { SupabaseQueryToken: [] }, {}];
+
 export const events = createRoute({
   method: 'get',
   path: '/api/v1/jobs/{job}/events',
+  operationId: 'streamJobEvents',
+  security: JOB_READERS,
   tags: ['Jobs'],
   summary: 'Server-sent events: a job’s status and progress events, replayable, until the job ends',
   description:
@@ -57,6 +62,8 @@ export const events = createRoute({
 export const socket = createRoute({
   method: 'get',
   path: '/api/v1/jobs/{job}/ws',
+  operationId: 'openJobSocket',
+  security: JOB_READERS,
   tags: ['Jobs'],
   summary: 'WebSocket: the same events as the SSE stream, as JSON messages',
   description:
@@ -71,5 +78,7 @@ export const socket = createRoute({
   responses: {
     101: { description: 'Switched to the WebSocket protocol' },
     ...errorResponses(400, 426),
+    // A handshake has no 2xx; anything unforeseen answers the error shape, as every route does.
+    default: { description: 'Any other failure', content: { 'application/json': { schema: ErrorSchema } } },
   },
 });

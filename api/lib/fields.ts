@@ -32,7 +32,9 @@ export const AnswerSchema = (name: string) =>
     .trim()
     .min(1, `${name} is required`)
     .max(60, `${name} must be at most 60 characters`)
-    .regex(/^[^\p{Cc}]+$/u, `${name} must be plain text`);
+    .regex(/^[^\p{Cc}]+$/u, `${name} must be plain text`)
+    // The document would show the regex's flags inside the pattern (zod-to-openapi keeps them): JSON Schema patterns are Unicode already.
+    .openapi({ pattern: '^[^\\p{Cc}]+$' });
 
 /** Control characters other than tab and line breaks: never meant in a text field, and they break text drawn into SVG or spoken. */
 export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
@@ -41,4 +43,6 @@ export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A string field that must be a UUID; the 400 names the field. */
-export const uuidField = (field: string, message = `${field} must be a UUID`) => z.string({ error: message }).regex(UUID_PATTERN, message);
+export const uuidField = (field: string, message = `${field} must be a UUID`) =>
+  // JSON Schema patterns take no flags: any case spelled out.
+  z.string({ error: message }).regex(UUID_PATTERN, message).openapi({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });

@@ -35,6 +35,7 @@ export const ListQuerySchema = z.object({
 export const list = createRoute({
   method: 'get',
   path: '/api/v1/videos/s3-videos',
+  operationId: 'listLibraryVideos',
   tags,
   security,
   summary: 'The caller’s library videos, a page at a time',
@@ -47,6 +48,7 @@ export const list = createRoute({
 export const recent = createRoute({
   method: 'get',
   path: '/api/v1/videos/s3-videos/recent',
+  operationId: 'listRecentLibraryVideos',
   tags,
   security,
   summary: 'The caller’s newest library videos, newest first',
@@ -74,6 +76,7 @@ export const S3KeyParamsSchema = z.object({
 export const byKey = createRoute({
   method: 'get',
   path: '/api/v1/videos/s3-videos/by-key/{s3_key}',
+  operationId: 'getLibraryVideoByKey',
   tags,
   security,
   summary: 'One of the caller’s library videos by its storage key',
@@ -87,6 +90,7 @@ export const BY_KEY_ROUTING_PATH = '/api/v1/videos/s3-videos/by-key/:s3_key{.+}'
 export const remove = createRoute({
   method: 'delete',
   path: '/api/v1/videos/s3-videos/{id}',
+  operationId: 'deleteLibraryVideo',
   tags,
   security,
   summary: 'Removes a video from the caller’s library',

@@ -16,6 +16,8 @@ const media = { 'video/mp4': { schema: binary }, 'image/jpeg': { schema: binary 
 export const getMedia = createRoute({
   method: 'get',
   path: '/media/{key}',
+  operationId: 'getMedia',
+  security: [],
   tags: ['Media'],
   summary: 'A stored video or image, through the signed link the job hands out',
   description:

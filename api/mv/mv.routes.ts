@@ -28,16 +28,20 @@ const pending = answer('Still running after MV_SYNC_TIMEOUT_SECONDS: poll status
 export const flavors = createRoute({
   method: 'get',
   path: '/api/mv/config-flavors',
+  operationId: 'listMvConfigFlavors',
+  security: [],
   tags,
   summary: 'The config flavors (folders under MV_CONFIG_DIR, read afresh) and the default one; broken ones with the reason',
-  responses: { 200: answer('The flavors', FlavorsSchema) },
+  responses: { 200: answer('The flavors', FlavorsSchema), ...errorResponses(400) },
 });
 
 /** A POST that runs one MV job: the flavor in the query, `body` in, `result` out (or 202). */
-function jobRoute<P extends string, B extends z.ZodType, R extends z.ZodType>(path: P, summary: string, body: B, result: R) {
+function jobRoute<P extends string, B extends z.ZodType, R extends z.ZodType>(path: P, operationId: string, summary: string, body: B, result: R) {
   return createRoute({
     method: 'post',
     path,
+    operationId,
+    security: [],
     tags,
     summary,
     request: { query: FlavorQuerySchema, body: json(body) },
@@ -45,10 +49,11 @@ function jobRoute<P extends string, B extends z.ZodType, R extends z.ZodType>(pa
   });
 }
 
-export const scenes = jobRoute('/api/mv/scenes', 'Plans a music video’s scenes from a concept, with the flavor’s templates and scene length', ScenesBodySchema, ScenesSchema);
+export const scenes = jobRoute('/api/mv/scenes', 'planMvScenes', 'Plans a music video’s scenes from a concept, with the flavor’s templates and scene length', ScenesBodySchema, ScenesSchema);
 
 export const characterReference = jobRoute(
   '/api/mv/character-reference',
+  'generateMvCharacterReference',
   'Generates a character reference image (JPEG, the flavor’s size), stored under mv/outputs/character_reference/',
   CharacterBodySchema,
   CharacterReferenceSchema,
@@ -56,6 +61,7 @@ export const characterReference = jobRoute(
 
 export const video = jobRoute(
   '/api/mv/video',
+  'generateMvSceneVideo',
   'Generates a scene clip (the flavor’s frame), animating the first reference image when given; stored under mv/projects/<project>/scenes/',
   VideoBodySchema,
   VideoSchema,
@@ -64,6 +70,8 @@ export const video = jobRoute(
 export const job = createRoute({
   method: 'get',
   path: '/api/mv/jobs/{job_id}',
+  operationId: 'getMvJob',
+  security: [],
   tags,
   summary: 'An MV job’s status and, when completed, the result its request would have answered',
   request: { params: JobParamSchema },

@@ -28,6 +28,8 @@ export const PhotoCheckSchema = z
 export const checkPhoto = createRoute({
   method: 'post',
   path: '/api/v1/photo-validation/check_photo',
+  operationId: 'checkCloseupPhoto',
+  security: [],
   tags: ['Photo validation'],
   summary: 'Checks a selfie against the campaign photo rules before the form is submitted',
   description:

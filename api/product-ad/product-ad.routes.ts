@@ -10,6 +10,8 @@ const tags = ['Product ads'];
 export const generate = createRoute({
   method: 'post',
   path: '/api/generate',
+  operationId: 'createProductAdJob',
+  security: [],
   tags,
   summary: 'Creates a product-ad job (script, voice-over, visuals, compositing)',
   request: { body: { content: { 'multipart/form-data': { schema: GenerateFormSchema } }, required: true } },
@@ -19,6 +21,8 @@ export const generate = createRoute({
 export const get = createRoute({
   method: 'get',
   path: '/api/jobs/{job_id}',
+  operationId: 'getProductAdJob',
+  security: [],
   tags,
   summary: 'A job with its stages, overall progress, cost and (when completed) the video',
   request: { params: JobParamSchema },
@@ -28,6 +32,8 @@ export const get = createRoute({
 export const list = createRoute({
   method: 'get',
   path: '/api/jobs',
+  operationId: 'listProductAdJobs',
+  security: [],
   tags,
   summary: 'Jobs, newest first',
   request: { query: ListQuerySchema },
@@ -43,6 +49,8 @@ export const list = createRoute({
 export const cancel = createRoute({
   method: 'delete',
   path: '/api/jobs/{job_id}',
+  operationId: 'cancelProductAdJob',
+  security: [],
   tags,
   summary: 'Cancels a pending or processing job (running provider calls are cancelled)',
   request: { params: JobParamSchema },
@@ -52,6 +60,8 @@ export const cancel = createRoute({
 export const events = createRoute({
   ...engineEvents,
   path: '/api/jobs/{job}/events',
+  operationId: 'streamProductAdJobEvents',
+  security: [],
   tags,
   summary: 'Server-sent events: the job’s status and progress, replayable with Last-Event-ID',
   description: 'The engine’s job event stream (GET /api/v1/jobs/{job}/events) for a product-ad job; `job` is the job_id.',

@@ -28,6 +28,7 @@ const uploadForm = {
 export const uploadVideo = createRoute({
   method: 'post',
   path: VIDEO_UPLOAD_PATH,
+  operationId: 'uploadLibraryVideo',
   tags: ['Video library'],
   security: [{ SupabaseToken: [] }],
   summary: 'Uploads a video into the caller’s library',

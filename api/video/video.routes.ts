@@ -39,6 +39,8 @@ export const SubmitResponseSchema = z
 export const submit = createRoute({
   method: 'post',
   path: '/api/v1/video/submit',
+  operationId: 'submitCloseupVideo',
+  security: [],
   tags: ['Video'],
   summary: 'Submits the form: starts a video job, or asks for an OTP, or reports the job already in progress',
   description:
@@ -58,10 +60,14 @@ const TrackingQuery = z.object({
   tracking_token: z.string().optional().openapi({ description: 'The token from the submit response (or send X-Tracking-Token)' }),
 });
 const TrackingHeaders = z.object({ 'x-tracking-token': z.string().optional() });
+/** The job's tracking token, in the header or the query (either will do). */
+const trackingTokenSecurity: Record<string, string[]>[] = [{ TrackingToken: [] }, { TrackingQueryToken: [] }];
 
 export const getJob = createRoute({
   method: 'get',
   path: '/api/v1/video/jobs/{job_id}',
+  operationId: 'getCloseupJob',
+  security: trackingTokenSecurity,
   tags: ['Video'],
   summary: 'A job’s status, its stage timeline (IST) and, once uploaded, its video URL',
   request: { params: JobParams, query: TrackingQuery, headers: TrackingHeaders },
@@ -74,6 +80,8 @@ export const getJob = createRoute({
 export const jobEvents = createRoute({
   method: 'get',
   path: '/api/v1/video/jobs/{job_id}/events',
+  operationId: 'streamCloseupJobEvents',
+  security: trackingTokenSecurity,
   tags: ['Video'],
   summary: 'Server-sent events: the job view on every change, until the job ends',
   description: 'Each `job` event carries a JobView. The stream closes after `sent`, `failed` or `otp_expired`. EventSource cannot set headers: pass `tracking_token` as a query parameter.',

@@ -4,6 +4,8 @@ import { errorResponses } from '../lib/errors.js';
 export const verifyWebhook = createRoute({
   method: 'get',
   path: '/api/v1/whatsapp/webhook',
+  operationId: 'verifyWhatsappWebhook',
+  security: [],
   tags: ['WhatsApp'],
   summary: "Meta's webhook verification handshake",
   description:
@@ -25,6 +27,8 @@ export const verifyWebhook = createRoute({
 export const receiveStatuses = createRoute({
   method: 'post',
   path: '/api/v1/whatsapp/webhook',
+  operationId: 'receiveWhatsappStatuses',
+  security: [],
   tags: ['WhatsApp'],
   summary: 'Message status updates (sent, delivered, read, failed) from the WhatsApp Cloud API',
   description:
