@@ -1,4 +1,3 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
@@ -8,6 +7,7 @@ import { dependencyOutage, OUTAGE_RETRY_AFTER_SECONDS } from './lib/dependency-e
 import { refuseNulCharacters } from './lib/no-nul.js';
 import { createRouter } from './lib/router.js';
 import { describeApi } from './openapi/describe.js';
+import { serveDocs } from './openapi/viewer.js';
 import type { AppDeps, AppOpenAPI } from './lib/types.js';
 import { healthRouter } from './health/health.index.js';
 import { mediaRouter } from './media/media.index.js';
@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   for (const pipeline of deps.pipelines) if (pipeline.router) app.route('/', pipeline.router);
 
   describeApi(app, deps.config);
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'reelflow API' }));
+  serveDocs(app);
 
   app.notFound((c) => c.json(new ApiError(404, 'NotFound', `No route for ${c.req.method} ${c.req.path}`).toBody(), 404));
 

@@ -107,6 +107,22 @@ ensure_espeak() {
   apt_install espeak-ng
 }
 
+# The browser page tests drive (playwright-core, headless): CHROMIUM_PATH or chromium on PATH;
+# Debian as root installs the package. Exports CHROMIUM_PATH.
+ensure_chromium() {
+  if [ -n "${CHROMIUM_PATH:-}" ]; then
+    [ -x "$CHROMIUM_PATH" ] || die "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file"
+  else
+    if ! command -v chromium >/dev/null 2>&1; then
+      is_debian_root || die "Chromium is not installed: install it (apt-get install chromium) or set CHROMIUM_PATH"
+      say "installing Chromium from Debian's packages (for the browser tests)"
+      apt_install chromium
+    fi
+    CHROMIUM_PATH="$(command -v chromium)"
+  fi
+  export CHROMIUM_PATH
+}
+
 database_host_port() {
   local url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/reelflow}"
   local rest="${url#*://}"; rest="${rest#*@}"; rest="${rest%%/*}"

@@ -10,5 +10,6 @@ node --import tsx scripts/check-config.ts
 ensure_temporal_cli
 ensure_ffmpeg
 ensure_espeak
+ensure_chromium
 ensure_postgres
 exec node --import tsx scripts/dev.ts

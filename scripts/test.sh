@@ -9,5 +9,6 @@ ensure_temporal_cli
 ensure_minio
 ensure_ffmpeg
 ensure_espeak
+ensure_chromium
 ensure_postgres
 exec node --import tsx test/run.ts "$@"
