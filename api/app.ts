@@ -18,6 +18,8 @@ import { uploadsRouter } from './uploads/uploads.index.js';
 import { VIDEO_UPLOAD_PATH } from './uploads/video-upload.routes.js';
 import { libraryRouter } from './library/library.index.js';
 import { feedRouter } from './feed/feed.index.js';
+import { metricsRouter } from './metrics/metrics.index.js';
+import { countRequests } from './metrics/http-metrics.js';
 
 export { JSON_BODY_LIMIT, MULTIPART_BODY_LIMIT, TEXT_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from './lib/body-limits.js';
 
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
       'request',
     );
   });
+  app.use(countRequests);
   // Before any route's auth (a preflight carries no token and must answer 204) and before the body
   // limits, so a page can read their 413 too.
   const allowOrigins = corsFor(deps.config.CORS_ALLOWED_ORIGINS);
@@ -67,6 +70,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
   app.use(refuseNulCharacters);
 
   app.route('/', healthRouter);
+  app.route('/', metricsRouter);
   app.route('/', mediaRouter);
   app.route('/', adminJobsRouter);
   app.route('/', jobStreamRouter);

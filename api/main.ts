@@ -8,6 +8,7 @@ import { createSql } from '../db/client.js';
 import { createApp } from './app.js';
 import { refuseOutsideAppInErrorShape } from './lib/client-error.js';
 import { createAppDeps } from './lib/deps.js';
+import { followJobMetrics } from './metrics/job-metrics.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'api');
@@ -15,6 +16,8 @@ const sql = createSql(config.DATABASE_URL);
 const temporal = createTemporalClient(config);
 const deps = createAppDeps(config, { logger, sql, temporal });
 const app = createApp(deps);
+// Jobs started and ended and stage durations for GET /metrics, from every job's events (deps.hub.close() ends it).
+followJobMetrics(deps);
 
 // The server answers WebSocket upgrades through the app's routes (upgradeWebSocket from @hono/node-server).
 const websocket = { server: new WebSocketServer({ noServer: true }) };

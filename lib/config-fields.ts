@@ -8,6 +8,13 @@ export const port = z.coerce
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
 
+/** A port, or 0 for "off". */
+export const portOrOff = z.coerce
+  .number({ error: 'must be a port number or 0' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 (off) and 65535')
+  .max(65535, 'must be between 0 (off) and 65535');
+
 export const positiveInt = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive');
 
 export const url = z.url({ error: 'must be a URL' });

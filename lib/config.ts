@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, corsOrigins, wholeNumber, key32, optionalText, port, positiveInt, rate, url } from './config-fields.js';
+import { bool, corsOrigins, wholeNumber, key32, optionalText, port, portOrOff, positiveInt, rate, url } from './config-fields.js';
 
 /**
  * Every environment variable reelflow reads, parsed once. Defaults suit local development;
@@ -17,6 +17,9 @@ const DEVELOPMENT_SECRETS = {
 
 type SecretName = keyof typeof DEVELOPMENT_SECRETS;
 
+/** Where the worker serves the Temporal SDK's Prometheus metrics unless WORKER_METRICS_PORT says otherwise. */
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
+
 /** The shortest ADMIN_TOKEN production accepts (elsewhere 16). */
 export const PRODUCTION_ADMIN_TOKEN_LENGTH = 32;
 
@@ -32,6 +35,10 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: url.optional(),
   // Browser frontends on other origins; the default depends on NODE_ENV (see loadConfig).
   CORS_ALLOWED_ORIGINS: corsOrigins.optional(),
+  // GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when set; open when unset.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // The worker's Temporal SDK metrics (Prometheus, on HOST); 0 turns them off, the default under NODE_ENV=test.
+  WORKER_METRICS_PORT: portOrOff.optional(),
 
   DATABASE_URL: z
     .string()
@@ -170,7 +177,7 @@ export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as readonly (keyof 
 
 type ParsedEnv = z.output<typeof envSchema>;
 
-export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VALIDATOR' | 'LLM_PROVIDER' | 'TTS_PROVIDER' | 'CORS_ALLOWED_ORIGINS'> & {
+export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VALIDATOR' | 'LLM_PROVIDER' | 'TTS_PROVIDER' | 'CORS_ALLOWED_ORIGINS' | 'WORKER_METRICS_PORT'> & {
   ADMIN_TOKEN: string;
   PHONE_ENCRYPTION_KEY: Buffer;
   PHONE_HASH_KEY: Buffer;
@@ -182,6 +189,8 @@ export type Config = Omit<ParsedEnv, SecretName | 'PUBLIC_BASE_URL' | 'PHOTO_VAL
   TTS_PROVIDER: 'groq' | 'local';
   /** `['*']`: any origin; `[]`: no CORS headers at all. */
   CORS_ALLOWED_ORIGINS: string[];
+  /** 0: no worker metrics endpoint. */
+  WORKER_METRICS_PORT: number;
 };
 
 export class ConfigError extends Error {
@@ -271,6 +280,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     TTS_PROVIDER: values.TTS_PROVIDER ?? (values.GROQ_API_KEY ? 'groq' : 'local'),
     // Any origin is safe for tokens sent in a header (no cookies); production still opts in.
     CORS_ALLOWED_ORIGINS: values.CORS_ALLOWED_ORIGINS ?? (values.NODE_ENV === 'production' ? [] : ['*']),
+    // Tests start many workers at once: none of them may claim the one default port.
+    WORKER_METRICS_PORT: values.WORKER_METRICS_PORT ?? (values.NODE_ENV === 'test' ? 0 : DEFAULT_WORKER_METRICS_PORT),
     // Neither Supabase setting outside production: tokens from `npm run token`, signed with a development secret.
     SUPABASE_JWT_SECRET: values.SUPABASE_JWT_SECRET ?? (values.SUPABASE_URL ? undefined : DEVELOPMENT_SUPABASE_JWT_SECRET),
   };

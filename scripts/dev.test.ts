@@ -72,7 +72,7 @@ describe('npm start supervisor', { timeout: 240_000 }, () => {
 
   it('boots Temporal with its UI, worker and API; restarts what dies; stops cleanly; keeps data across restarts', async () => {
     scratch = await mkdtemp(join(tmpdir(), 'reelflow-dev-'));
-    const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const [apiPort, temporalPort, uiPort, workerMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const env = {
       PORT: String(apiPort),
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
@@ -80,12 +80,15 @@ describe('npm start supervisor', { timeout: 240_000 }, () => {
       TEMPORAL_DB_FILE: join(scratch, 'temporal.db'),
       TEMPORAL_TASK_QUEUE: `dev-${randomUUID().slice(0, 8)}`,
       MEDIA_ROOT: join(scratch, 'media'),
+      WORKER_METRICS_PORT: String(workerMetricsPort),
     };
     const api = `http://127.0.0.1:${apiPort}`;
 
     const first = new DevStack(env);
     await first.waitFor(/up and running/);
     assert.match(first.output, new RegExp(`Temporal UI\\s+http://localhost:8233`));
+    assert.match(first.output, new RegExp(`API metrics\\s+http://localhost:${apiPort}/metrics`));
+    assert.match(first.output, new RegExp(`Worker metrics\\s+http://localhost:${workerMetricsPort}/metrics`));
     const ready = await fetch(`${api}/readyz`);
     assert.equal(ready.status, 200);
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
@@ -104,6 +107,9 @@ describe('npm start supervisor', { timeout: 240_000 }, () => {
     const [row] = await sql`select workflow_run_id from self_tests where id = ${id}`;
     assert.equal(row?.workflow_run_id, record.workflowRunId);
     await connection.close();
+    // Both printed metrics URLs answer: the API's series and the worker's Temporal SDK ones.
+    assert.match(await (await fetch(`${api}/metrics`)).text(), /^reelflow_http_requests_total\{/m);
+    assert.match(await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text(), /^temporal_workflow_completed\{[^}]*workflow_type="selfTestWorkflow"/m);
 
     // A killed API is reported and restarted.
     const apiPid = first.childRunning(/api\/main\.ts/);

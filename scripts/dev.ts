@@ -163,6 +163,8 @@ async function main() {
       'up and running',
       `  API            ${config.PUBLIC_BASE_URL}`,
       `  API docs       ${config.PUBLIC_BASE_URL}/docs  (spec: /openapi.json)`,
+      `  API metrics    ${config.PUBLIC_BASE_URL}/metrics${config.METRICS_TOKEN ? '  (bearer METRICS_TOKEN)' : ''}`,
+      `  Worker metrics ${config.WORKER_METRICS_PORT ? `http://localhost:${config.WORKER_METRICS_PORT}/metrics` : 'off (WORKER_METRICS_PORT=0)'}`,
       `  Temporal UI    ${config.TEMPORAL_UI_URL}`,
       `  Temporal gRPC  ${config.TEMPORAL_ADDRESS}`,
       `  PostgreSQL     ${describeServer(config.DATABASE_URL)}`,

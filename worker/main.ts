@@ -1,6 +1,6 @@
 import { hostname, tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { ensureSearchAttributes } from '../lib/temporal.js';
@@ -11,12 +11,12 @@ import { S3Storage } from '../providers/storage/s3.js';
 import { createWorker } from './create-worker.js';
 import { createFeedGenerationWorker } from './create-feed-worker.js';
 import { runTogether } from './run-together.js';
-import { sdkLoggerFrom } from './sdk-logger.js';
+import { installWorkerRuntime } from './runtime.js';
 import { sweepStaleScratch } from '../lib/scratch.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'worker');
-Runtime.install({ logger: sdkLoggerFrom(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+const metricsAddress = installWorkerRuntime(config, logger);
 
 const identity = `${process.pid}@${hostname()}`;
 let stopping = false;
@@ -58,7 +58,7 @@ if (connection) {
     // Feed renders, VIDEO_MAX_CONCURRENT_GENERATIONS at a time, on their own queue.
     const feedWorker = await createFeedGenerationWorker({ config, connection, identity, activities });
     const taskQueues = [worker.options.taskQueue, ...(feedWorker ? [feedWorker.options.taskQueue] : [])];
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, taskQueues, identity, providers: describeProviders(providers) }, 'worker started');
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, taskQueues, identity, providers: describeProviders(providers), metrics: metricsAddress && `http://${metricsAddress}/metrics` }, 'worker started');
     await runTogether(feedWorker ? [worker, feedWorker] : [worker]);
     logger.info('worker stopped');
   } catch (error) {

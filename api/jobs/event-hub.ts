@@ -13,6 +13,11 @@ export interface JobEventHub {
    * notifications may have been missed (the LISTEN (re)connected). Returns the unsubscribe.
    */
   subscribe(jobId: number, onNotify: (seq: number) => void): () => void;
+  /**
+   * Calls `onNotify(jobId, seq)` for every event committed for any job (never RESYNC: what was
+   * missed while the LISTEN reconnected is gone). Returns the unsubscribe.
+   */
+  subscribeAll(onNotify: (jobId: number, seq: number) => void): () => void;
   /** Stops listening; later subscriptions are never notified. */
   close(): Promise<void>;
 }
@@ -28,7 +33,8 @@ const CLOSE_WAIT_MS = 2_000;
 type ListenHandle = Awaited<ReturnType<Sql['listen']>>;
 
 /**
- * Listens lazily on the first subscribe (apps that never stream hold no LISTEN connection) and
+ * Listens lazily on the first subscribe (apps that never stream nor count job metrics hold no
+ * LISTEN connection) and
  * keeps listening until close(). postgres.js re-issues LISTEN on its own after a dropped
  * connection and then calls onlisten again: every subscriber is told to resync, since the
  * notifications of the gap are gone. The first onlisten resyncs too: a subscriber that read the
@@ -36,23 +42,27 @@ type ListenHandle = Awaited<ReturnType<Sql['listen']>>;
  */
 export function createJobEventHub(sql: Sql, logger: Logger): JobEventHub {
   const subscribers = new Map<number, Set<(seq: number) => void>>();
+  const allSubscribers = new Set<(jobId: number, seq: number) => void>();
   let listening: Promise<ListenHandle | undefined> | undefined;
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
 
+  const tell = (jobId: number, notify: () => void) => {
+    try {
+      notify();
+    } catch (error) {
+      logger.error({ err: error, jobId }, 'job event subscriber threw');
+    }
+  };
   const deliver = (jobId: number, seq: number) => {
     // A copy: a subscriber may unsubscribe (its stream ended) while being told.
-    for (const onNotify of [...(subscribers.get(jobId) ?? [])]) {
-      try {
-        onNotify(seq);
-      } catch (error) {
-        logger.error({ err: error, jobId }, 'job event subscriber threw');
-      }
-    }
+    for (const onNotify of [...(subscribers.get(jobId) ?? [])]) tell(jobId, () => onNotify(seq));
   };
   const resyncAll = () => {
     for (const jobId of [...subscribers.keys()]) deliver(jobId, RESYNC);
   };
+
+  const wanted = () => subscribers.size > 0 || allSubscribers.size > 0;
 
   function start(): void {
     let connects = 0;
@@ -60,7 +70,9 @@ export function createJobEventHub(sql: Sql, logger: Logger): JobEventHub {
     const onNotify = (payload: string) => {
       if (closed) return;
       const [jobId, seq] = payload.split(':').map(Number);
-      if (Number.isSafeInteger(jobId) && Number.isSafeInteger(seq)) deliver(jobId!, seq!);
+      if (!Number.isSafeInteger(jobId) || !Number.isSafeInteger(seq)) return;
+      deliver(jobId!, seq!);
+      for (const onEvery of [...allSubscribers]) tell(jobId!, () => onEvery(jobId!, seq!));
     };
     const onListen = () => {
       if (closed) return;
@@ -71,10 +83,10 @@ export function createJobEventHub(sql: Sql, logger: Logger): JobEventHub {
     listening = sql.listen(JOB_EVENTS_CHANNEL, onNotify, onListen).catch((error: unknown) => {
       logger.error({ err: error, channel: JOB_EVENTS_CHANNEL }, 'job events LISTEN failed; streams fall back to their keepalive re-reads');
       listening = undefined;
-      if (!closed && subscribers.size > 0) {
+      if (!closed && wanted()) {
         retry = setTimeout(() => {
           retry = undefined;
-          if (!closed && !listening && subscribers.size > 0) start();
+          if (!closed && !listening && wanted()) start();
         }, RETRY_MS).unref();
       }
       return undefined;
@@ -96,10 +108,19 @@ export function createJobEventHub(sql: Sql, logger: Logger): JobEventHub {
       };
     },
 
+    subscribeAll(onNotify) {
+      if (closed) return () => {};
+      const entry = (jobId: number, seq: number) => onNotify(jobId, seq);
+      allSubscribers.add(entry);
+      if (!listening && !retry) start();
+      return () => allSubscribers.delete(entry);
+    },
+
     async close() {
       closed = true;
       clearTimeout(retry);
       subscribers.clear();
+      allSubscribers.clear();
       const unlistened = listening?.then((handle) => handle?.unlisten());
       listening = undefined;
       // A LISTEN still connecting (database unreachable) must not hold up a shutdown.

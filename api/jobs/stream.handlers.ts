@@ -58,6 +58,7 @@ export const events: RouteHandler<typeof routes.events, AppEnv> = async (c) => {
   return streamSSE(c, async (stream) => {
     const aborted = new AbortController();
     stream.onAbort(() => aborted.abort());
+    const release = deps.metrics.openStream('sse');
     try {
       for await (const item of jobEventStream(deps, job.id, { since, terminalStatuses, signal: aborted.signal })) {
         if (item === KEEPALIVE) await stream.write(': keepalive\n\n');
@@ -67,6 +68,7 @@ export const events: RouteHandler<typeof routes.events, AppEnv> = async (c) => {
       // The client reconnects with Last-Event-ID; the error's text is not for it.
       logger.error({ err: error, jobId: job.id }, 'job event stream failed');
     } finally {
+      release();
       aborted.abort();
     }
   });
@@ -89,8 +91,14 @@ function follow(c: Context<AppEnv>, access: JobAccess, since: number): WSEvents 
   const { deps, logger } = c.var;
   const { job } = access;
   const aborted = new AbortController();
+  let release = () => {};
+  const end = () => {
+    release();
+    aborted.abort();
+  };
   return {
     onOpen(_event, ws) {
+      release = deps.metrics.openStream('websocket');
       const send = (message: object) => {
         if (ws.readyState === 1) ws.send(JSON.stringify(message));
       };
@@ -107,12 +115,8 @@ function follow(c: Context<AppEnv>, access: JobAccess, since: number): WSEvents 
       })();
     },
     onMessage: answerPing,
-    onClose() {
-      aborted.abort();
-    },
-    onError() {
-      aborted.abort();
-    },
+    onClose: end,
+    onError: end,
   };
 }
 

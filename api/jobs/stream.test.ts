@@ -116,6 +116,9 @@ describe('job events over SSE', { timeout: 30_000 }, () => {
   });
 });
 
+/** Live streams of `transport` on the app's metrics gauge. */
+const liveStreams = async (transport: string) => (await api.deps.metrics.streams.get()).values.find((value) => value.labels.transport === transport)?.value;
+
 describe('job events over WebSocket', { timeout: 30_000 }, () => {
   it('sends events as JSON, answers ping with pong and closes 1000 after the final event', async () => {
     const { ref, writer } = await newJob();
@@ -124,6 +127,7 @@ describe('job events over WebSocket', { timeout: 30_000 }, () => {
     await waitUntil(() => ws.events().length === 1, 'the replayed event');
     ws.socket.send(JSON.stringify({ type: 'ping' }));
     await waitUntil(() => ws.messages.some((message) => message.type === 'pong'), 'pong');
+    assert.equal(await liveStreams('websocket'), 1, 'the open socket is a live stream on /metrics');
     await store.recordProgress(ref, writer, { stage: 'render', progress: 0.5 });
     await store.recordStage(ref, writer, { status: 'done' });
     assert.deepEqual(await ws.closed, { code: 1000, reason: 'job finished' });
@@ -134,6 +138,7 @@ describe('job events over WebSocket', { timeout: 30_000 }, () => {
     ]);
     assert.equal(ws.events()[0]!.job_key, ref.key);
     await waitUntil(() => api.active() === 0, 'the socket to unsubscribe');
+    await waitUntil(async () => (await liveStreams('websocket')) === 0, 'the socket to leave the gauge');
   });
 
   it('closes 1008 with a reason for a wrong secret or an unknown job', async () => {
@@ -146,6 +151,7 @@ describe('job events over WebSocket', { timeout: 30_000 }, () => {
       assert.equal(ws.messages.length, 0);
     }
     assert.equal(api.active(), 0);
+    assert.equal(await liveStreams('websocket'), 0, 'a refused socket is no live stream');
     const plain = await fetch(`${api.url}/api/v1/jobs/${ref.id}/ws?secret=s3cret`);
     assert.equal(plain.status, 426);
   });

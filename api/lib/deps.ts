@@ -4,6 +4,7 @@ import { createJobStore } from '../../db/jobs/store.js';
 import type { Config } from '../../lib/config.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { createJobEventHub } from '../jobs/event-hub.js';
+import { createApiMetrics } from '../metrics/registry.js';
 import { userTokenVerifier } from './require-user.js';
 import type { AppDeps } from './types.js';
 
@@ -24,5 +25,6 @@ export function createAppDeps(
     ...core,
     store: createJobStore(core.sql),
     hub: createJobEventHub(core.sql, core.logger),
+    metrics: createApiMetrics(),
   };
 }

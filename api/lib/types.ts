@@ -7,6 +7,7 @@ import type { PhotoValidator, Storage } from '../../providers/ports.js';
 import type { JobStore } from '../../db/jobs/store.js';
 import type { PipelineDefinition } from '../../pipelines/types.js';
 import type { JobEventHub } from '../jobs/event-hub.js';
+import type { ApiMetrics } from '../metrics/registry.js';
 import type { SignedInUser } from '../../lib/auth/supabase-token.js';
 
 /** What the API's handlers are given; built once by api/main.ts (or a test). */
@@ -21,6 +22,8 @@ export interface AppDeps {
   store: JobStore;
   /** This process's one LISTEN on job events, fanned out by job id. */
   hub: JobEventHub;
+  /** This app's Prometheus series (GET /metrics), in a registry of its own. */
+  metrics: ApiMetrics;
   /** Checks a signed-in user's access token (api/lib/require-user.ts); one JWKS cache per process. */
   verifyUser: (token: string | undefined) => Promise<SignedInUser>;
   /** Every pipeline the app serves (pipelines/index.ts; tests add throwaway ones). */

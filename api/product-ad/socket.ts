@@ -55,8 +55,10 @@ function follow(c: Context<AppEnv>, job: JobRow): WSEvents {
   const { deps, logger } = c.var;
   const aborted = new AbortController();
   let counted = false;
+  let releaseStream = () => {};
   const release = () => {
     aborted.abort();
+    releaseStream();
     if (!counted) return;
     counted = false;
     const left = (open.get(job.key) ?? 1) - 1;
@@ -66,6 +68,7 @@ function follow(c: Context<AppEnv>, job: JobRow): WSEvents {
   return {
     onOpen(_event, ws) {
       counted = true;
+      releaseStream = deps.metrics.openStream('websocket');
       open.set(job.key, (open.get(job.key) ?? 0) + 1);
       const send = (body: object) => {
         if (ws.readyState === 1) ws.send(JSON.stringify(body));

@@ -84,6 +84,7 @@ export const jobEvents: RouteHandler<typeof routes.jobEvents, AppEnv> = async (c
       closed = true;
       wake?.();
     });
+    const release = deps.metrics.openStream('sse');
     try {
       let sent = '';
       let seq = 0;
@@ -115,6 +116,7 @@ export const jobEvents: RouteHandler<typeof routes.jobEvents, AppEnv> = async (c
         if (!changed && !closed) await stream.write(': keepalive\n\n');
       }
     } finally {
+      release();
       unsubscribe();
     }
   });

@@ -78,6 +78,7 @@ export async function startCloseupStack(
     config,
     sql,
     temporal,
+    deps,
     app,
     inbox,
     providers,

@@ -180,6 +180,7 @@ function countingHub(hub: JobEventHub) {
           unsubscribe();
         };
       },
+      subscribeAll: (onNotify: (jobId: number, seq: number) => void) => hub.subscribeAll(onNotify),
       close: () => hub.close(),
     } satisfies JobEventHub,
   };
