@@ -1,6 +1,7 @@
 # Sourced by scripts/start.sh and scripts/test.sh: finds or installs what reelflow needs on this
 # machine, using only the npm registry, the Go module proxy and Debian's packages.
-# Each ensure_* prints one line when it has to act, and one clear line when it cannot.
+# Each ensure_* prints one line when it has to act, and one clear line when it cannot; long steps
+# (Go builds, npm and apt installs) add their elapsed time while they run and how long they took.
 
 REELFLOW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_BIN="$REELFLOW_ROOT/.tools/bin"
@@ -12,14 +13,17 @@ mkdir -p "$TOOLS_BIN"
 say() { printf 'reelflow: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 is_debian_root() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+in_root() { (cd "$REELFLOW_ROOT" && "$@"); }
+# with_progress: elapsed time while a long step runs, and how long it took.
+source "$REELFLOW_ROOT/scripts/progress.sh"
 
 APT_UPDATED=""
 apt_install() {
   if [ -z "$APT_UPDATED" ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+    with_progress "apt-get update" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
     APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+  with_progress "apt-get install $*" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" || die "apt-get install $* failed"
 }
 
 node_modules_current() {
@@ -39,9 +43,9 @@ ensure_node_modules() {
     # `npm ci` installs exactly the lock and never rewrites it, so a fresh clone stays clean. It
     # refuses a lock that does not match package.json: then `npm install` repairs the lock, and the
     # changed lock (shown by git status) is what to commit.
-    if ! (cd "$REELFLOW_ROOT" && npm ci --no-audit --no-fund --loglevel=error); then
+    if ! with_progress "npm ci" in_root npm ci --no-audit --no-fund --loglevel=error; then
       say "package-lock.json does not match package.json: running npm install, which updates the lock"
-      if ! (cd "$REELFLOW_ROOT" && npm install --no-audit --no-fund --loglevel=error); then
+      if ! with_progress "npm install" in_root npm install --no-audit --no-fund --loglevel=error; then
         # A half-done install may have written the stamp: without it the next run starts over.
         rm -f "$REELFLOW_ROOT/node_modules/.package-lock.json"
         die "npm install failed"
@@ -66,7 +70,7 @@ ensure_go_tool() {
   else
     command -v go >/dev/null 2>&1 || die "no $command found and no Go toolchain to build it; install Go 1.24+ or set $variable"
     say "building $label from the Go module proxy (a few minutes the first time)"
-    CGO_ENABLED=0 GOBIN="$TOOLS_BIN" go install "$module" || die "building $label failed (go install $module)"
+    with_progress "building $label" env CGO_ENABLED=0 GOBIN="$TOOLS_BIN" go install "$module" || die "building $label failed (go install $module)"
     path="$TOOLS_BIN/$command"
   fi
   printf -v "$variable" '%s' "$path"
