@@ -4,8 +4,9 @@ import type { OtpActivities } from '../../activities/closeup/otp.activities.js';
 import type { createPhotoActivities } from '../../activities/closeup/photo.activities.js';
 import type { createLipsyncActivities } from '../../activities/closeup/lipsync.activities.js';
 import type { createStitchingActivities } from '../../activities/closeup/stitching.activities.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type JobTuning } from '../engine/contract.js';
+import type { JobTuning } from '../engine/contract.js';
 import { jobActivityOptions, jobKit } from '../engine/kit.js';
+import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import {
   PIPELINE,
   deliveryWorkflowId,
@@ -35,18 +36,13 @@ const closeupJobs = proxyActivities<CloseupJobActivities>(jobActivityOptions);
 
 /** Cancelling a job waits until these have stopped (the paid prediction cancelled, ffmpeg killed). */
 function mediaActivities(tuning: JobTuning | undefined) {
-  const heartbeatTimeout = tuning?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   const { generateLipsync } = proxyActivities<ReturnType<typeof createLipsyncActivities>>({
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    startToCloseTimeout: '30m',
-    heartbeatTimeout,
-    retry: { ...retryTransient, maximumAttempts: 6 },
+    ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }),
   });
   const { stitchVideo } = proxyActivities<ReturnType<typeof createStitchingActivities>>({
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    startToCloseTimeout: '15m',
-    heartbeatTimeout,
-    retry: { ...retryTransient, maximumAttempts: 5 },
+    ...heartbeatingStageTimeouts(tuning, { attempt: '15m', budget: '1h' }),
   });
   return { generateLipsync, stitchVideo };
 }

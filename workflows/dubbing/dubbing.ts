@@ -1,24 +1,24 @@
 import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { DubbingActivities } from '../../activities/dubbing/index.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type JobTuning } from '../engine/contract.js';
+import type { JobTuning } from '../engine/contract.js';
 import { jobActivityOptions, jobKit } from '../engine/kit.js';
+import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import { PIPELINE, type DubbingInput, type JobStatus, type Stage } from './contract.js';
 
-const retryTransient = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
-
 const { refundDubbing } = proxyActivities<DubbingActivities>(jobActivityOptions);
-// Copies a video in and out of storage: minutes for a long one, never cancelled (the dub exists).
-const { saveDub } = proxyActivities<DubbingActivities>({ startToCloseTimeout: '15m', retry: { ...retryTransient, maximumAttempts: 8 } });
 
-/** Speech and lip-sync heartbeat; a cancel waits until they stopped (espeak-ng or ffmpeg killed, the prediction cancelled). */
+/**
+ * Speech and lip-sync heartbeat; a cancel waits until they stopped (espeak-ng or ffmpeg killed, the
+ * prediction cancelled). Saving the dub copies a video in and out of storage (minutes for a long
+ * one) and is never cancelled (the dub exists): it heartbeats too, so a lost worker's copy is
+ * taken over within a heartbeat timeout rather than after its whole start-to-close timeout.
+ */
 function stageActivities(tuning: JobTuning | undefined) {
-  const heartbeating = {
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    heartbeatTimeout: tuning?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-  };
-  const { speakTranscript } = proxyActivities<DubbingActivities>({ ...heartbeating, startToCloseTimeout: '10m', retry: { ...retryTransient, maximumAttempts: 6 } });
-  const { lipsyncDub } = proxyActivities<DubbingActivities>({ ...heartbeating, startToCloseTimeout: '30m', retry: { ...retryTransient, maximumAttempts: 6 } });
-  return { speakTranscript, lipsyncDub };
+  const heartbeating = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+  const { speakTranscript } = proxyActivities<DubbingActivities>({ ...heartbeating, ...heartbeatingStageTimeouts(tuning, { attempt: '10m', budget: '1h' }) });
+  const { lipsyncDub } = proxyActivities<DubbingActivities>({ ...heartbeating, ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }) });
+  const { saveDub } = proxyActivities<DubbingActivities>(heartbeatingStageTimeouts(tuning, { attempt: '15m', budget: '1h' }));
+  return { speakTranscript, lipsyncDub, saveDub };
 }
 
 export interface DubbingResult {
@@ -38,7 +38,7 @@ export async function dubbingWorkflow(input: DubbingInput): Promise<DubbingResul
   const kit = jobKit<JobStatus, Stage>({ pipeline: PIPELINE, job });
   // The API's transaction may still be open, or may have rolled back: then there is no job to run.
   if (!(await kit.accepted())) return { status: 'not_accepted' };
-  const { speakTranscript, lipsyncDub } = stageActivities(input.tuning);
+  const { speakTranscript, lipsyncDub, saveDub } = stageActivities(input.tuning);
   const refund = (reason: string) => CancellationScope.nonCancellable(() => refundDubbing({ job, reason }));
 
   return kit.run(async (): Promise<DubbingResult> => {

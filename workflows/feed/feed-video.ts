@@ -1,24 +1,22 @@
 import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { FeedActivities } from '../../activities/feed/index.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../engine/contract.js';
 import { failureOf } from '../engine/failure.js';
 import { jobActivityOptions, jobKit } from '../engine/kit.js';
+import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import { CANCELLED_REASON, PIPELINE, type FeedVideoInput, type JobStatus, type Stage } from './contract.js';
 
 const { finishFeedVideo, failFeedVideo } = proxyActivities<FeedActivities>(jobActivityOptions);
 
 /**
  * The render runs on the feed's own task queue, whose worker bounds how many run at once: an
- * attempt waits there (no schedule-to-start timeout) until a slot frees. Cancelling waits until the
+ * attempt waits there (no schedule-to-start timeout) until a slot frees, within the render's budget. Cancelling waits until the
  * render stopped (the prediction cancelled, ffmpeg killed); one not started yet is dropped at once.
  */
 function renderOn(input: FeedVideoInput) {
   return proxyActivities<FeedActivities>({
     taskQueue: input.generationTaskQueue,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    startToCloseTimeout: '30m',
-    heartbeatTimeout: input.tuning?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 6 },
+    ...heartbeatingStageTimeouts(input.tuning, { attempt: '30m', budget: '6h' }),
   }).renderFeedVideo;
 }
 

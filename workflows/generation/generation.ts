@@ -1,7 +1,8 @@
 import { ActivityCancellationType, CancellationScope, isCancellation, log, proxyActivities } from '@temporalio/workflow';
 import type { GenerationActivities } from '../../activities/generation/index.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type JobTuning } from '../engine/contract.js';
+import type { JobTuning } from '../engine/contract.js';
 import { jobActivityOptions, jobKit } from '../engine/kit.js';
+import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import { PIPELINE, type GenerationInput, type JobStatus, type Stage, type WebhookEvent } from './contract.js';
 
 const retryTransient = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
@@ -21,9 +22,7 @@ const { sendWebhook } = proxyActivities<GenerationActivities>({
 function generationActivities(tuning: JobTuning | undefined) {
   return proxyActivities<GenerationActivities>({
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    startToCloseTimeout: '30m',
-    heartbeatTimeout: tuning?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-    retry: { ...retryTransient, maximumAttempts: 6 },
+    ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }),
   });
 }
 

@@ -1,7 +1,8 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { MvActivities } from '../../activities/mv/index.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type JobTuning } from '../engine/contract.js';
+import type { JobTuning } from '../engine/contract.js';
 import { jobKit } from '../engine/kit.js';
+import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import { PIPELINE, STAGE_OF, type JobStatus, type MvInput, type MvStoredResult, type Stage } from './contract.js';
 
 const retryTransient = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
@@ -15,9 +16,7 @@ const { planMvScenes } = proxyActivities<MvActivities>({
 function mediaActivities(tuning: JobTuning | undefined) {
   return proxyActivities<MvActivities>({
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    startToCloseTimeout: '30m',
-    heartbeatTimeout: tuning?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-    retry: { ...retryTransient, maximumAttempts: 5 },
+    ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }),
   });
 }
 

@@ -1,8 +1,9 @@
 import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { GenerationActivities } from '../../activities/generation/index.js';
 import type { ProductAdActivities } from '../../activities/product-ad/index.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type JobTuning } from '../engine/contract.js';
+import type { JobTuning } from '../engine/contract.js';
 import { jobActivityOptions, jobKit } from '../engine/kit.js';
+import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import { AD_TARGET_SECONDS, PIPELINE, type JobStatus, type ProductAdInput, type Stage } from './contract.js';
 
 const retryTransient = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
@@ -17,9 +18,7 @@ const { writeAdScript, synthesizeVoiceover } = proxyActivities<ProductAdActiviti
 function mediaActivities(tuning: JobTuning | undefined) {
   const options = {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    startToCloseTimeout: '30m',
-    heartbeatTimeout: tuning?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-    retry: { ...retryTransient, maximumAttempts: 5 },
+    ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }),
   } as const;
   // Activity proxies have no own keys to spread: take what is needed from each.
   const { generateVideo } = proxyActivities<GenerationActivities>(options);
