@@ -19,9 +19,14 @@ export function otpText(code: string, expiryMinutes: number): string {
 export function createOtpActivities(deps: OtpActivityDeps) {
   return {
     /**
-     * Fills a reserved OTP row with a fresh code and texts it. The code exists only here and in the
-     * message: the database keeps its hash, the workflow history never sees it. A retry after a
-     * crash mid-send makes a new code (the old one stops matching), never a second copy of one.
+     * Fills a reserved OTP row with a fresh code and texts it, at most once. The code exists only
+     * here and in the message: the database keeps its hash, the workflow history never sees it.
+     * The row is claimed (`sent_at` set, with the code's hash) before the text goes out, so an
+     * attempt after a crash mid-send finds it claimed and does not text again: SMS gateways take no
+     * idempotency key, and a second text with a new code would make the first one wrong. Had the
+     * crash come before the gateway sent it, the user asks for another code (resend). A send the
+     * gateway refused gives the claim back, and the next attempt texts a new code.
+     * Returns `sent: false` when the code was superseded or used before it went out.
      */
     async sendOtp(request: { jobId: number; otpId: number }): Promise<{ sent: boolean }> {
       // The API reserves the code in the transaction that starts (or signals) this workflow, under
@@ -36,19 +41,27 @@ export function createOtpActivities(deps: OtpActivityDeps) {
       if (otp.sent_at) return { sent: true };
 
       const code = generateOtpCode();
-      await deps.sql`
-        update user_otp set code_hash = ${hashOtp(code, request.otpId, request.jobId)},
+      const [claimed] = await deps.sql`
+        update user_otp set sent_at = now(), code_hash = ${hashOtp(code, request.otpId, request.jobId)},
                expires_at = now() + ${Math.round(deps.otpExpiryMinutes * 60_000)} * interval '1 millisecond'
-        where id = ${request.otpId}`;
+        where id = ${request.otpId} and sent_at is null and superseded_at is null and used_at is null
+        returning id`;
+      // Another attempt claimed it meanwhile, or it was superseded or used.
+      if (!claimed) return { sent: (await sentAt(request.otpId)) !== null };
       try {
         await deps.sender.send({ to: decryptPhone(deps.phoneKeys, otp.phone_encrypted), text: otpText(code, deps.otpExpiryMinutes) });
       } catch (error) {
+        await deps.sql`update user_otp set sent_at = null, code_hash = null where id = ${request.otpId}`;
         throw toActivityFailure(error);
       }
-      await deps.sql`update user_otp set sent_at = now() where id = ${request.otpId}`;
       return { sent: true };
     },
   };
+
+  async function sentAt(otpId: number): Promise<Date | null> {
+    const [row] = await deps.sql<{ sent_at: Date | null; superseded_at: Date | null; used_at: Date | null }[]>`select sent_at, superseded_at, used_at from user_otp where id = ${otpId}`;
+    return row && !row.superseded_at && !row.used_at ? row.sent_at : null;
+  }
 }
 
 export type OtpActivities = ReturnType<typeof createOtpActivities>;
