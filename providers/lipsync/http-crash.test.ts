@@ -6,6 +6,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startLipsyncApiFake } from '../../test/fakes/lipsync-api.js';
 import { temporalClient, testConfig, uniqueTaskQueue } from '../../test/support/harness.js';
@@ -56,9 +58,17 @@ async function until(condition: () => boolean, what: string, timeoutMs = 30_000)
   }
 }
 
+/** Builds the crash workflow's bundle once for both tests. */
+let bundled: Promise<void> | undefined;
+function bundleOnce(): Promise<void> {
+  bundled ??= bundleWorkflowCode({ workflowsPath: join(root, 'test/support/lipsync-crash/workflow.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }).then(({ code }) =>
+    writeFile(workerEnv.CRASH_WORKFLOW_BUNDLE, code),
+  );
+  return bundled;
+}
+
 it('a worker killed mid-poll: the next attempt resumes the same prediction and the job gets its clip', async () => {
-  const { code } = await bundleWorkflowCode({ workflowsPath: join(root, 'test/support/lipsync-crash/workflow.ts'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
-  await writeFile(workerEnv.CRASH_WORKFLOW_BUNDLE, code);
+  await bundleOnce();
   const portraitKey = storageKey({ job: 77 }, 'portrait', 'jpg');
   await storage.putBuffer(portraitKey, randomBytes(1000), 'image/jpeg');
   fake.plan = ['starting', 'processing']; // keeps processing until the test settles it
@@ -97,3 +107,50 @@ it('a worker killed mid-poll: the next attempt resumes the same prediction and t
     await client.connection.close();
   }
 });
+
+it('a worker killed while the create was answering: the next attempt finds the prediction it made and pays for no second one', async () => {
+  await bundleOnce();
+  const portraitKey = storageKey({ job: 78 }, 'portrait', 'jpg');
+  await storage.putBuffer(portraitKey, randomBytes(1000), 'image/jpeg');
+  fake.plan = ['starting', 'processing'];
+  const createsBefore = fake.creates.length;
+  const listingsBefore = fake.listings;
+  // The provider makes the prediction; its answer never reaches the worker, which dies meanwhile.
+  fake.script.create.push('lost');
+
+  const first = await startWorker();
+  const client = await temporalClient();
+  try {
+    const handle = await client.workflow.start('lipsyncCrashWorkflow', {
+      taskQueue: workerEnv.CRASH_TASK_QUEUE,
+      workflowId: `lipsync-lost-create-${randomUUID()}`,
+      args: [{ jobId: 78, portraitKey, answers: { gender: 'female', attribute_love: 'Smile', relationship_status: 'Dating', vibe: 'Romance' } }],
+    });
+    await until(() => fake.creates.length > createsBefore, 'the first worker to create the prediction');
+    // Killed once Temporal holds the attempt's note that it began creating (its first heartbeat).
+    for (const deadline = Date.now() + 30_000; !(await heartbeated(handle)); ) {
+      if (Date.now() > deadline) throw new Error('the attempt never heartbeated');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+
+    await startWorker();
+    await until(() => fake.polls.length > 0 && fake.listings > listingsBefore, 'the second worker to look the prediction up and poll it', 60_000);
+    const predictionId = fake.polls.at(-1)!;
+    fake.settle(predictionId, 'succeeded');
+
+    const result = (await handle.result()) as LipsyncClip;
+    assert.equal(fake.creates.length - createsBefore, 1, 'exactly one prediction was paid for');
+    assert.equal(result.predictionId, predictionId);
+    assert.ok((await storage.getBuffer(result.clipKey)).equals(clip));
+  } finally {
+    await client.connection.close();
+  }
+});
+
+/** Whether the running attempt has told Temporal that it began creating (its first heartbeat). */
+async function heartbeated(handle: WorkflowHandle): Promise<boolean> {
+  const payload = (await handle.describe()).raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<{ creatingSince?: string }>(payload).creatingSince !== undefined : false;
+}

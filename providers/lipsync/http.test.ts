@@ -68,8 +68,9 @@ describe('HTTP lip-sync adapter', () => {
     assert.match(fake.creates[0]?.input.text ?? '', /Smile.*Dating.*Romance/);
     assert.deepEqual(fake.polls, [predictionId, predictionId, predictionId]);
     assert.ok((await readFile(job.outputPath)).equals(clip));
-    // The id is recorded before the first poll, then again with every poll.
-    assert.deepEqual(run.beats, [
+    // When creating began, then the id before the first poll, then again with every poll.
+    assert.ok(Date.parse((run.beats[0] as { creatingSince: string }).creatingSince) <= Date.now());
+    assert.deepEqual(run.beats.slice(1), [
       { predictionId, status: 'starting' },
       { predictionId, status: 'starting' },
       { predictionId, status: 'processing' },
@@ -116,7 +117,7 @@ describe('HTTP lip-sync adapter', () => {
     fake.script.poll.push({ status: 500, body: { title: 'Internal server error', detail: 'try again', status: 500 } });
     const first = progress();
     await assert.rejects(generator.generate(input(), first), isProviderError('LIPSYNC_500', true));
-    const [details] = first.beats;
+    const details = first.beats.at(-1);
     assert.equal(fake.creates.length, 1);
 
     const job = input();
@@ -134,6 +135,36 @@ describe('HTTP lip-sync adapter', () => {
     assert.equal(predictionId, id);
     assert.equal(fake.creates.length, 0);
     assert.deepEqual(fake.downloads, [id]);
+  });
+
+  it('after an attempt lost while its create was answering, the next finds that prediction (URLs signed again, listed pages on) and creates none', async () => {
+    fake.creates.length = 0;
+    fake.script.create.push('lost');
+    const first = progress();
+    await assert.rejects(generator.generate(input(), first), isProviderError('LIPSYNC_TIMEOUT', true));
+    assert.equal(fake.creates.length, 1);
+    const lost = first.beats.at(-1);
+    assert.ok(lost && typeof lost === 'object' && 'creatingSince' in lost);
+    // Newer predictions of the account push the lost one to the third page.
+    fake.listPageSize = 1;
+    await createdElsewhere();
+    await createdElsewhere();
+    try {
+      const job = { ...input(), portraitUrl: 'https://media.example.test/media/jobs/7/portrait.jpg?signature=signed-again' };
+      const { predictionId } = await generator.generate(job, progress({ resumeFrom: lost }));
+      assert.equal(fake.creates.length, 3, 'no create by the second attempt');
+      assert.deepEqual(fake.downloads.at(-1), predictionId);
+      assert.ok((await readFile(job.outputPath)).equals(clip));
+    } finally {
+      fake.listPageSize = 100;
+    }
+  });
+
+  it('after an attempt lost before its create reached the provider, the next creates the prediction', async () => {
+    const creates = fake.creates.length;
+    const job = { ...input(), answers: { ...answers, vibe: 'Adventure' } };
+    await generator.generate(job, progress({ resumeFrom: { creatingSince: new Date().toISOString() } }));
+    assert.equal(fake.creates.length, creates + 1);
   });
 
   it('a download that breaks leaves no file and is retried', async () => {

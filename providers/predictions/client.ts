@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { httpJson, httpRequest } from '../http.js';
 import type { ActivityProgress } from '../ports.js';
 import { ProviderError } from '../provider-error.js';
+import { MAX_PAGES, PredictionPageSchema, ResumeSchema, searchPage } from './lost-create.js';
 
 /**
  * One prediction on a Replicate-style predictions API, run to its output file:
@@ -21,10 +22,12 @@ import { ProviderError } from '../provider-error.js';
  *   GET  {apiUrl}/predictions/{id}        until succeeded | failed | canceled | aborted
  *   GET  <output>                         the file (a URL, or the first of a list), written to outputPath
  *   POST {apiUrl}/predictions/{id}/cancel when the job is cancelled
+ *   GET  {apiUrl}/predictions             after a lost attempt: the prediction it created, if any
  *
  * `version` is read by Replicate as a version id, `owner/name:version` or, for official models,
- * `owner/name`. The prediction id is heartbeated as soon as it exists, so the attempt after a
- * worker crash polls the same prediction instead of paying for a second one.
+ * `owner/name`. The prediction id is heartbeated as soon as it exists, and the moment creating
+ * began before that (lost-create.ts), so the attempt after a worker crash polls the same
+ * prediction instead of paying for a second one.
  */
 
 /** Heartbeats at least this often while a prediction runs (the shortest heartbeat timeout allowed is 1 s; keep well under the default 30 s). */
@@ -42,7 +45,6 @@ const PredictionSchema = z.object({
 });
 type Prediction = z.infer<typeof PredictionSchema>;
 
-const ResumeSchema = z.object({ predictionId: z.string().min(1) });
 
 /** Temporal aborts an attempt with a CancelledFailure naming why. After these the next attempt resumes the prediction, so it must keep running. */
 const ATTEMPT_ONLY_REASONS = new Set(['TIMED_OUT', 'WORKER_SHUTDOWN', 'PAUSED', 'HEARTBEAT_DETAILS_CONVERSION_FAILED']);
@@ -109,9 +111,15 @@ export class PredictionsClient {
   async run(request: PredictionRequest, progress: ActivityProgress): Promise<{ predictionId: string }> {
     const { signal } = progress;
     const resumed = ResumeSchema.safeParse(progress.resumeFrom);
-    let predictionId = resumed.success ? resumed.data.predictionId : undefined;
+    let predictionId = resumed.success && 'predictionId' in resumed.data ? resumed.data.predictionId : undefined;
     try {
+      // The attempt before began creating and was lost before it could say what it created.
+      if (resumed.success && 'creatingSince' in resumed.data) {
+        predictionId = await this.findCreated(request, resumed.data.creatingSince, signal);
+        if (predictionId) progress.heartbeat({ predictionId });
+      }
       if (!predictionId) {
+        progress.heartbeat({ creatingSince: new Date().toISOString() });
         const created = await this.call('/predictions', 'POST', signal, { version: request.version, input: request.input });
         predictionId = created.id;
         progress.heartbeat({ predictionId, status: created.status });
@@ -148,6 +156,28 @@ export class PredictionsClient {
       throw this.error('BAD_RESPONSE', `API answered ${method} ${path} with an unexpected body: ${prediction.error.message.slice(0, 300)}`, { retryable: true });
     }
     return prediction.data;
+  }
+
+  /** The id of a prediction of this request created since `since` (listed newest first), if any. */
+  private async findCreated(request: PredictionRequest, since: string, signal: AbortSignal): Promise<string | undefined> {
+    let url: string | null | undefined = `${this.apiUrl}/predictions`;
+    // `next` is followed only on the API's own origin: the token goes nowhere else.
+    for (let page = 0; url && new URL(url).origin === new URL(this.apiUrl).origin && page < MAX_PAGES; page++) {
+      const answer = await httpJson<unknown>({
+        provider: this.options.provider,
+        url,
+        headers: { authorization: `Bearer ${this.options.token}` },
+        timeoutMs: this.requestTimeoutMs,
+        signal,
+      });
+      const listed = PredictionPageSchema.safeParse(answer);
+      if (!listed.success) throw this.error('BAD_RESPONSE', `API answered GET /predictions with an unexpected body: ${listed.error.message.slice(0, 300)}`, { retryable: true });
+      const outcome = searchPage(listed.data.results, request, since);
+      if (outcome === 'past') return undefined;
+      if (outcome !== 'more') return outcome.found;
+      url = listed.data.next;
+    }
+    return undefined;
   }
 
   private async pollUntilDone(predictionId: string, progress: ActivityProgress): Promise<Prediction> {

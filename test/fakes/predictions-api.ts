@@ -4,15 +4,19 @@ import { readBody, sendJson, startLoopbackServer } from './loopback.js';
 /**
  * A Replicate-style predictions API as documented: Bearer auth, POST /predictions → 201 with a
  * prediction in `starting`, GET /predictions/{id} advancing through `plan` one status per poll
- * (the last one sticks), POST /predictions/{id}/cancel → `canceled`, errors as
+ * (the last one sticks), POST /predictions/{id}/cancel → `canceled`, GET /predictions listing
+ * them newest first `listPageSize` to a page with `next` as the following page's URL, errors as
  * {title, detail, status}, and the output file served from /files/{id}.mp4 (on a second origin
  * when `separateFileHost`, as Replicate serves outputs from its own file host).
  */
 
 export type PredictionStatus = 'starting' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'aborted';
 
-/** An answer given instead of the normal one, once per entry; 'hang' never answers. */
-export type ScriptedAnswer = { status: number; body: unknown; headers?: Record<string, string> } | 'hang';
+/**
+ * An answer given instead of the normal one, once per entry; 'hang' never answers; 'lost' (creates
+ * only) makes the prediction and never answers, as when the creating worker dies before the answer.
+ */
+export type ScriptedAnswer = { status: number; body: unknown; headers?: Record<string, string> } | 'hang' | 'lost';
 
 interface FakePrediction<Input> {
   id: string;
@@ -38,6 +42,10 @@ export interface PredictionsApiFake<Input> {
   plan: PredictionStatus[];
   /** The `error` a prediction reports when it reaches failed or aborted. */
   failureError: string;
+  /** Predictions per page of GET /predictions (Replicate: 100). */
+  listPageSize: number;
+  /** Pages of GET /predictions answered. */
+  listings: number;
   /** Spreads each file download over this many ms (a slow file host); 0 sends it at once. */
   downloadMs: number;
   script: { create: ScriptedAnswer[]; poll: ScriptedAnswer[]; download: ScriptedAnswer[] };
@@ -70,6 +78,8 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
     plan: ['starting', 'processing', 'succeeded'],
     failureError: options.failureError ?? 'CUDA out of memory',
     downloadMs: 0,
+    listPageSize: 100,
+    listings: 0,
     script: { create: [], poll: [], download: [] },
     settle(id, status) {
       const prediction = predictions.get(id);
@@ -100,7 +110,7 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
   };
 
   const answer = (response: ServerResponse, scripted: ScriptedAnswer) => {
-    if (scripted !== 'hang') sendJson(response, scripted.status, scripted.body, scripted.headers);
+    if (typeof scripted === 'object') sendJson(response, scripted.status, scripted.body, scripted.headers);
   };
 
   const serveFile = (request: IncomingMessage, response: ServerResponse, id: string) => {
@@ -128,7 +138,7 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
     response.on('close', () => clearInterval(timer));
   };
 
-  const create = (response: ServerResponse, raw: Buffer) => {
+  const create = (response: ServerResponse, raw: Buffer, answered = true) => {
     const body = JSON.parse(raw.toString('utf8') || '{}') as { version?: unknown; input?: unknown };
     const version = typeof body.version === 'string' ? body.version : undefined;
     const parsed = version ? options.parseInput(body.input) : { invalid: 'version is required' };
@@ -139,7 +149,16 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
     const id = `p${fake.creates.length}${Math.random().toString(36).slice(2, 10)}`;
     const prediction: FakePrediction<Input> = { id, version, input: parsed.input, plan: [...fake.plan], step: -1, status: 'starting', created_at: new Date().toISOString() };
     predictions.set(id, prediction);
-    sendJson(response, 201, view(prediction));
+    if (answered) sendJson(response, 201, view(prediction));
+  };
+
+  const list = (response: ServerResponse, url: string) => {
+    fake.listings += 1;
+    const offset = Number(new URL(url, 'http://fake').searchParams.get('cursor') ?? 0);
+    const newestFirst = [...predictions.values()].reverse();
+    const page = newestFirst.slice(offset, offset + fake.listPageSize);
+    const next = offset + fake.listPageSize < newestFirst.length ? `${baseUrl}/predictions?cursor=${offset + fake.listPageSize}` : null;
+    sendJson(response, 200, { next, previous: null, results: page.map(view) });
   };
 
   const handler = async (request: IncomingMessage, response: ServerResponse) => {
@@ -153,8 +172,10 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
       return problem(response, 401, 'Unauthenticated', 'You did not pass a valid authentication token');
     }
 
+    if (request.method === 'GET' && path === '/predictions') return list(response, request.url ?? '/');
     if (request.method === 'POST' && path === '/predictions') {
       const scripted = fake.script.create.shift();
+      if (scripted === 'lost') return create(response, raw, false);
       return scripted ? answer(response, scripted) : create(response, raw);
     }
 
