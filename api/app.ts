@@ -20,6 +20,7 @@ import { libraryRouter } from './library/library.index.js';
 import { feedRouter } from './feed/feed.index.js';
 import { metricsRouter } from './metrics/metrics.index.js';
 import { countRequests } from './metrics/http-metrics.js';
+import { pagesRouter } from './pages/pages.index.js';
 
 export { JSON_BODY_LIMIT, MULTIPART_BODY_LIMIT, TEXT_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from './lib/body-limits.js';
 
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): AppOpenAPI {
 
   describeApi(app, deps.config);
   serveDocs(app);
+  app.route('/', pagesRouter);
 
   app.notFound((c) => c.json(new ApiError(404, 'NotFound', `No route for ${c.req.method} ${c.req.path}`).toBody(), 404));
 
