@@ -52,6 +52,11 @@ export interface ActivityProgress {
   signal: AbortSignal;
   /** The work's progress, 0–1, for the job's live view (throttled and kept monotonic by the caller). */
   report(fraction: number): void;
+  /**
+   * When the activity's first attempt was scheduled, on an attempt after one that failed or was
+   * lost (what it did may have to be found); undefined on the first attempt.
+   */
+  earlierAttemptsSince?: Date;
 }
 
 export interface LipsyncGenerator {

@@ -30,6 +30,7 @@ export function activityProgress(report: (fraction: number) => void = () => {}):
   return {
     heartbeat,
     resumeFrom: context.info.heartbeatDetails as unknown,
+    ...(context.info.attempt > 1 ? { earlierAttemptsSince: new Date(context.info.scheduledTimestampMs) } : {}),
     signal: context.cancellationSignal,
     report,
     async keepAlive(work) {

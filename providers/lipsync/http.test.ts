@@ -25,9 +25,16 @@ function input(): LipsyncInput {
   return { jobId: 7, portraitPath: '/unused', portraitUrl: 'https://media.example.test/media/jobs/7/portrait.jpg?signature=abc', answers, outputPath: join(scratch, `clip-${outputs}.mp4`) };
 }
 
-function progress(options: { resumeFrom?: unknown; signal?: AbortSignal } = {}): ActivityProgress & { beats: unknown[] } {
+function progress(options: { resumeFrom?: unknown; signal?: AbortSignal; earlierAttemptsSince?: Date } = {}): ActivityProgress & { beats: unknown[] } {
   const beats: unknown[] = [];
-  return { beats, heartbeat: (details) => void beats.push(details), report: () => undefined, resumeFrom: options.resumeFrom, signal: options.signal ?? new AbortController().signal };
+  return {
+    beats,
+    heartbeat: (details) => void beats.push(details),
+    report: () => undefined,
+    resumeFrom: options.resumeFrom,
+    signal: options.signal ?? new AbortController().signal,
+    ...(options.earlierAttemptsSince ? { earlierAttemptsSince: options.earlierAttemptsSince } : {}),
+  };
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -68,9 +75,8 @@ describe('HTTP lip-sync adapter', () => {
     assert.match(fake.creates[0]?.input.text ?? '', /Smile.*Dating.*Romance/);
     assert.deepEqual(fake.polls, [predictionId, predictionId, predictionId]);
     assert.ok((await readFile(job.outputPath)).equals(clip));
-    // When creating began, then the id before the first poll, then again with every poll.
-    assert.ok(Date.parse((run.beats[0] as { creatingSince: string }).creatingSince) <= Date.now());
-    assert.deepEqual(run.beats.slice(1), [
+    // The id is recorded before the first poll, then again with every poll.
+    assert.deepEqual(run.beats, [
       { predictionId, status: 'starting' },
       { predictionId, status: 'starting' },
       { predictionId, status: 'processing' },
@@ -137,34 +143,37 @@ describe('HTTP lip-sync adapter', () => {
     assert.deepEqual(fake.downloads, [id]);
   });
 
-  it('after an attempt lost while its create was answering, the next finds that prediction (URLs signed again, listed pages on) and creates none', async () => {
+  it('an attempt after one lost while its create was answering finds that prediction (URL signed again, listed pages on) and creates none', async () => {
     fake.creates.length = 0;
+    const firstScheduled = new Date();
     fake.script.create.push('lost');
-    const first = progress();
-    await assert.rejects(generator.generate(input(), first), isProviderError('LIPSYNC_TIMEOUT', true));
+    await assert.rejects(generator.generate(input(), progress()), isProviderError('LIPSYNC_TIMEOUT', true));
     assert.equal(fake.creates.length, 1);
-    const lost = first.beats.at(-1);
-    assert.ok(lost && typeof lost === 'object' && 'creatingSince' in lost);
     // Newer predictions of the account push the lost one to the third page.
     fake.listPageSize = 1;
     await createdElsewhere();
     await createdElsewhere();
     try {
       const job = { ...input(), portraitUrl: 'https://media.example.test/media/jobs/7/portrait.jpg?signature=signed-again' };
-      const { predictionId } = await generator.generate(job, progress({ resumeFrom: lost }));
+      const { predictionId } = await generator.generate(job, progress({ earlierAttemptsSince: firstScheduled }));
       assert.equal(fake.creates.length, 3, 'no create by the second attempt');
-      assert.deepEqual(fake.downloads.at(-1), predictionId);
+      assert.equal(fake.downloads.at(-1), predictionId);
       assert.ok((await readFile(job.outputPath)).equals(clip));
     } finally {
       fake.listPageSize = 100;
     }
   });
 
-  it('after an attempt lost before its create reached the provider, the next creates the prediction', async () => {
+  it('an attempt after one that created nothing, or whose prediction failed, creates one', async () => {
+    const firstScheduled = new Date();
     const creates = fake.creates.length;
     const job = { ...input(), answers: { ...answers, vibe: 'Adventure' } };
-    await generator.generate(job, progress({ resumeFrom: { creatingSince: new Date().toISOString() } }));
+    await generator.generate(job, progress({ earlierAttemptsSince: firstScheduled }));
     assert.equal(fake.creates.length, creates + 1);
+
+    fake.settle(fake.polls.at(-1)!, 'failed');
+    await generator.generate(job, progress({ earlierAttemptsSince: firstScheduled }));
+    assert.equal(fake.creates.length, creates + 2, 'the failed prediction is not taken over');
   });
 
   it('a download that breaks leaves no file and is retried', async () => {

@@ -25,9 +25,9 @@ import { MAX_PAGES, PredictionPageSchema, ResumeSchema, searchPage } from './los
  *   GET  {apiUrl}/predictions             after a lost attempt: the prediction it created, if any
  *
  * `version` is read by Replicate as a version id, `owner/name:version` or, for official models,
- * `owner/name`. The prediction id is heartbeated as soon as it exists, and the moment creating
- * began before that (lost-create.ts), so the attempt after a worker crash polls the same
- * prediction instead of paying for a second one.
+ * `owner/name`. The prediction id is heartbeated as soon as it exists, and an attempt after one
+ * that was lost before Temporal heard it looks the prediction up (lost-create.ts), so the attempt
+ * after a worker crash polls the same prediction instead of paying for a second one.
  */
 
 /** Heartbeats at least this often while a prediction runs (the shortest heartbeat timeout allowed is 1 s; keep well under the default 30 s). */
@@ -97,8 +97,8 @@ export class PredictionsClient {
   }
 
   /**
-   * Creates the prediction, or resumes the one named by `progress.resumeFrom` ({predictionId}),
-   * polls it while heartbeating {predictionId, status}, and downloads its output to
+   * Creates the prediction, or resumes the one named by `progress.resumeFrom` ({predictionId}) or,
+   * on a later attempt without one, the live one of this request an earlier attempt created; polls it while heartbeating {predictionId, status}, and downloads its output to
    * request.outputPath (through a temporary file beside it, renamed into place). Reports 0.5 while
    * processing, 0.9 once succeeded, 1 once downloaded.
    *
@@ -111,15 +111,14 @@ export class PredictionsClient {
   async run(request: PredictionRequest, progress: ActivityProgress): Promise<{ predictionId: string }> {
     const { signal } = progress;
     const resumed = ResumeSchema.safeParse(progress.resumeFrom);
-    let predictionId = resumed.success && 'predictionId' in resumed.data ? resumed.data.predictionId : undefined;
+    let predictionId = resumed.success ? resumed.data.predictionId : undefined;
     try {
-      // The attempt before began creating and was lost before it could say what it created.
-      if (resumed.success && 'creatingSince' in resumed.data) {
-        predictionId = await this.findCreated(request, resumed.data.creatingSince, signal);
+      // An earlier attempt may have created it and been lost before Temporal heard its id.
+      if (!predictionId && progress.earlierAttemptsSince) {
+        predictionId = await this.findCreated(request, progress.earlierAttemptsSince, signal);
         if (predictionId) progress.heartbeat({ predictionId });
       }
       if (!predictionId) {
-        progress.heartbeat({ creatingSince: new Date().toISOString() });
         const created = await this.call('/predictions', 'POST', signal, { version: request.version, input: request.input });
         predictionId = created.id;
         progress.heartbeat({ predictionId, status: created.status });
@@ -158,8 +157,8 @@ export class PredictionsClient {
     return prediction.data;
   }
 
-  /** The id of a prediction of this request created since `since` (listed newest first), if any. */
-  private async findCreated(request: PredictionRequest, since: string, signal: AbortSignal): Promise<string | undefined> {
+  /** The id of a live prediction of this request created since `since` (listed newest first), if any. */
+  private async findCreated(request: PredictionRequest, since: Date, signal: AbortSignal): Promise<string | undefined> {
     let url: string | null | undefined = `${this.apiUrl}/predictions`;
     // `next` is followed only on the API's own origin: the token goes nowhere else.
     for (let page = 0; url && new URL(url).origin === new URL(this.apiUrl).origin && page < MAX_PAGES; page++) {

@@ -1,15 +1,17 @@
 import { z } from 'zod';
 
 /**
- * Finding the prediction an attempt created before its worker died, so the next attempt polls it
- * instead of paying for a second one. The predictions API takes no idempotency key, and the
- * prediction id reaches Temporal only in a heartbeat after the create has answered; an attempt
- * records when it began creating (`creatingSince`) in a heartbeat first, and the attempt after it
- * looks through the account's predictions listed since then for one of the same model and input.
+ * Finding the prediction an earlier attempt created before it failed or its worker died, so the
+ * next attempt polls it instead of paying for a second one. The predictions API takes no
+ * idempotency key, and the prediction id reaches Temporal only in a heartbeat after the create has
+ * answered — a heartbeat Temporal's SDK may hold back for most of the heartbeat timeout when the
+ * attempt has heartbeated just before. An attempt after the first that has no prediction id looks
+ * through the account's predictions listed since the activity was first scheduled for a live one of
+ * the same model and input.
  */
 
-/** What an attempt heartbeats: the prediction it polls, or when it began creating one. */
-export const ResumeSchema = z.union([z.object({ predictionId: z.string().min(1) }), z.object({ creatingSince: z.iso.datetime() })]);
+/** What an attempt heartbeats while it polls. */
+export const ResumeSchema = z.object({ predictionId: z.string().min(1) });
 
 /**
  * A page of `GET /predictions` as Replicate answers it: newest first, 100 per page, `next` the
@@ -23,6 +25,7 @@ export const PredictionPageSchema = z.object({
       model: z.string().optional(),
       version: z.string().optional(),
       input: z.unknown(),
+      status: z.string().optional(),
       created_at: z.string(),
     }),
   ),
@@ -44,12 +47,15 @@ export function isSameRequest(listed: ListedPrediction, request: { version: stri
   return models.includes(request.version) && canonical(listed.input) === canonical(request.input);
 }
 
+/** Statuses of a prediction worth taking over; one that failed, was canceled or aborted is left, and a new one made. */
+const LIVE = new Set(['starting', 'processing', 'succeeded']);
+
 /** The outcome of one page: the prediction found, `past` once the page reaches before `since`, else go on. */
-export function searchPage(page: ListedPrediction[], request: { version: string; input: Record<string, unknown> }, since: string): { found: string } | 'past' | 'more' {
-  const from = Date.parse(since) - CLOCK_SKEW_MS;
+export function searchPage(page: ListedPrediction[], request: { version: string; input: Record<string, unknown> }, since: Date): { found: string } | 'past' | 'more' {
+  const from = since.getTime() - CLOCK_SKEW_MS;
   for (const listed of page) {
     if (Date.parse(listed.created_at) < from) return 'past';
-    if (isSameRequest(listed, request)) return { found: listed.id };
+    if (LIVE.has(listed.status ?? 'starting') && isSameRequest(listed, request)) return { found: listed.id };
   }
   return 'more';
 }
