@@ -7,6 +7,7 @@ import type { LipsyncGenerator } from '../../providers/ports.js';
 import { launchBrowser, openOriginPage, withScreenshotOnFailure } from '../../test/support/browser.js';
 import { freshMobile, startCloseupStack, type CloseupStack } from '../../test/support/closeup-stack.js';
 import { testConfig } from '../../test/support/harness.js';
+import { flatImage, texturedJpeg } from '../../test/support/images.js';
 import { instantLipsync } from '../../test/support/instant-lipsync.js';
 import { waitUntil } from '../../test/support/job-streams.js';
 import { recordToasts, saveDocsScreenshot, TOAST_BACKGROUNDS, waitForPlayingVideo } from '../../test/support/page-toasts.js';
@@ -156,6 +157,35 @@ describe('the Close-Up page in Chromium', { timeout: 300_000 }, () => {
       assert.deepEqual(blocked, [], 'requests to other origins');
       await page.locator('#result').evaluate((video) => (video as unknown as { pause(): void }).pause());
       await saveDocsScreenshot(page, 'closeup-page');
+    });
+  });
+  it('falls back to the file picker when the camera is refused; a rejected photo and a refused form say so', async () => {
+    const { page } = await openOriginPage(browser, origin);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const toasts = await recordToasts(page);
+    // The visitor says no to the camera prompt.
+    await page.addInitScript({ content: `navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));` });
+
+    await withScreenshotOnFailure(page, 'closeup-page-fallback', async () => {
+      await page.goto(`${origin}/closeup/`);
+      await page.getByRole('button', { name: 'Open camera' }).click();
+      await page.getByText('Camera access was refused: choose a photo instead.').waitFor();
+      assert.equal(await page.evaluate('document.activeElement.id'), 'photo-file', 'focus moved to the file picker');
+
+      const file = page.getByLabel('Or choose a photo');
+      await file.setInputFiles({ name: 'wall.jpg', mimeType: 'image/jpeg', buffer: await flatImage(900, 1200).jpeg().toBuffer() });
+      const rejected = await toasts.waitFor('Photo validation failed. Please retake.');
+      assert.equal(rejected.background, TOAST_BACKGROUNDS.error);
+      await page.getByText(/single flat colour/).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Create my video' }).isDisabled(), true, 'a rejected photo cannot be sent');
+
+      await file.setInputFiles({ name: 'selfie.jpg', mimeType: 'image/jpeg', buffer: await texturedJpeg(900, 1200) });
+      await page.getByText('Selfie approved.').waitFor({ timeout: 30_000 });
+      await fillForm(page, '12345');
+      await page.getByRole('button', { name: 'Create my video' }).click();
+      await toasts.waitFor('Failed to submit video.');
+      await page.getByRole('alert').filter({ hasText: /mobile_number/ }).waitFor();
+      await page.getByRole('heading', { name: 'Your details' }).waitFor();
     });
   });
 });
