@@ -32,10 +32,10 @@ node_modules_current() {
 }
 
 ensure_node_modules() {
-  node_modules_current && return 0
   mkdir -p "$REELFLOW_ROOT/.tools"
   # One install at a time: `npm ci` empties node_modules first, so two overlapping runs (npm start
-  # and npm test after a pull) would pull it from under each other. The second waits, then finds it current.
+  # and npm test after a pull) would pull it from under each other. The second waits, then finds it
+  # current. Patching (scripts/apply-patches.sh) takes the same turn.
   exec {npm_lock}>"$REELFLOW_ROOT/.tools/npm-install.lock"
   flock "$npm_lock"
   if ! node_modules_current; then
@@ -52,6 +52,7 @@ ensure_node_modules() {
       fi
     fi
   fi
+  bash "$REELFLOW_ROOT/scripts/apply-patches.sh" || die "node_modules could not be patched"
   flock -u "$npm_lock"
   exec {npm_lock}>&-
 }
