@@ -106,8 +106,9 @@ describe('the Close-Up page in Chromium', { timeout: 300_000 }, () => {
       await toasts.waitFor('New OTP sent successfully!');
       const second = await stack.codeFor(mobile, resent);
       assert.notEqual(second, first);
+      // Keyboard only: type the code, Enter sends it.
       await page.getByLabel(/6-digit code sent to/).fill(second);
-      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByLabel(/6-digit code sent to/).press('Enter');
       await toasts.waitFor('OTP verified successfully! 🎉');
 
       // Live stages: lip-sync is held part way.
@@ -126,6 +127,7 @@ describe('the Close-Up page in Chromium', { timeout: 300_000 }, () => {
       await page.getByRole('button', { name: 'Create my video' }).click();
       await toasts.waitFor('Your previous video is still being processed. Please wait...');
       await page.getByText(`Job #${jobId} is still being processed.`).waitFor();
+      await page.getByText('Now: Bringing your selfie to life.').waitFor();
       assert.equal(await page.getByRole('button', { name: 'Create my video' }).isDisabled(), true, 'submission blocked for this number');
       assert.equal(await stack.jobsOfMobile(mobile), 1);
       await page.getByRole('link', { name: `Track job #${jobId}` }).click();

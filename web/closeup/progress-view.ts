@@ -17,6 +17,12 @@ const STEPS = [
 ] as const;
 const FINAL = new Set(['sent', 'failed', 'otp_expired']);
 
+/** What the user reads for a job status (`lipsync_processing` → Bringing your selfie to life). */
+export function statusLabel(status: string): string {
+  if (status === 'awaiting_otp') return 'Waiting for your code';
+  return STEPS.find(([step]) => step === status)?.[1] ?? status.replace(/_/g, ' ');
+}
+
 const clock = (at: string) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /**

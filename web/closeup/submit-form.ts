@@ -2,6 +2,7 @@ import { api, errorBody, formBody, toFormData, type MultipartBody } from '../sha
 import { byId } from '../shared/dom.js';
 import { toast } from '../shared/toast.js';
 import { setupSelfie } from './camera.js';
+import { statusLabel } from './progress-view.js';
 import { rememberToken, tokenOf } from './tracked-jobs.js';
 
 /** What the form hands on: a job waiting for its code, or a job to follow. */
@@ -71,20 +72,22 @@ export function setupSubmitForm(outcomes: FormOutcomes): { resetPhoto(): void } 
     refresh();
   });
 
-  function showPending(jobId: number) {
-    blockedNumber = digits();
-    pendingJob.replaceChildren();
+  /** The seed's "shows existing job_id and status": the status and a link when this browser has the job's token. */
+  async function showPending(jobId: number) {
     const text = document.createElement('p');
     text.textContent = `Job #${jobId} is still being processed.`;
-    pendingJob.append(text);
-    if (tokenOf(jobId)) {
-      const link = document.createElement('a');
-      link.href = `#job=${jobId}`;
-      link.className = 'button';
-      link.textContent = `Track job #${jobId}`;
-      pendingJob.append(link);
-    }
+    pendingJob.replaceChildren(text);
     pendingJob.hidden = false;
+    const token = tokenOf(jobId);
+    if (!token) return;
+    const { data } = await api.GET('/api/v1/video/jobs/{job_id}', { params: { path: { job_id: jobId }, query: { tracking_token: token } } }).catch(() => ({ data: undefined }));
+    const now = document.createElement('p');
+    now.textContent = data ? `Now: ${statusLabel(data.status)}.` : '';
+    const link = document.createElement('a');
+    link.href = `#job=${jobId}`;
+    link.className = 'button';
+    link.textContent = `Track job #${jobId}`;
+    pendingJob.append(now, link);
   }
 
   form.addEventListener('submit', async (event) => {
@@ -122,8 +125,9 @@ export function setupSubmitForm(outcomes: FormOutcomes): { resetPhoto(): void } 
     if (outcome.tracking_token) rememberToken(outcome.job_id, outcome.tracking_token);
     if (outcome.status === 'pending') {
       toast('warning', 'Your previous video is still being processed. Please wait...');
-      showPending(outcome.job_id);
+      blockedNumber = digits();
       refresh();
+      void showPending(outcome.job_id);
     } else if (outcome.status === 'otp_sent') {
       outcomes.otpSent({ jobId: outcome.job_id, mobile: outcome.mobile_number, note: outcome.message, ...(outcome.retry_after_seconds ? { retryAfterSeconds: outcome.retry_after_seconds } : {}) });
     } else {

@@ -1,7 +1,7 @@
 import { api, errorBody, formBody, socketUrl, toFormData, type MultipartBody } from '../shared/api.js';
 import { byId, showView } from '../shared/dom.js';
 import { toast } from '../shared/toast.js';
-import { createStageBars, type JobStreamEvent } from './stage-bars.js';
+import { createStageBars, stageLabel, type JobStreamEvent } from './stage-bars.js';
 
 /**
  * The product-ad studio (/studio/): POST /api/generate, then the job's stages live over the
@@ -25,8 +25,8 @@ const status = byId('ad-status', HTMLParagraphElement);
 const total = byId('ad-total', HTMLParagraphElement);
 const player = byId('ad-video', HTMLVideoElement);
 const download = byId('ad-download', HTMLAnchorElement);
-let socket: WebSocket | undefined;
-let clock: ReturnType<typeof setInterval> | undefined;
+/** Stops following the job shown (its socket, its reconnects, its clock). */
+let stopFollowing = () => {};
 
 async function showAd(jobId: string) {
   const { data } = await api.GET('/api/jobs/{job_id}', { params: { path: { job_id: jobId } } });
@@ -43,7 +43,13 @@ function follow(jobId: string) {
   const bars = createStageBars(byId('stage-bars', HTMLDivElement));
   let lastSeq = 0;
   let ended = false;
-  clock = setInterval(bars.tick, 1000);
+  let socket: WebSocket | undefined;
+  const clock = setInterval(bars.tick, 1000);
+  stopFollowing = () => {
+    ended = true;
+    clearInterval(clock);
+    socket?.close();
+  };
   const connect = () => {
     socket = new WebSocket(socketUrl(`/api/v1/jobs/${jobId}/ws?since=${lastSeq}`));
     socket.addEventListener('message', (message) => {
@@ -51,10 +57,9 @@ function follow(jobId: string) {
       if (body.type !== 'event') return;
       lastSeq = body.seq;
       const now = bars.apply(body);
-      if (body.kind === 'status') status.textContent = body.stage && !ENDED.has(now) ? `Working on: ${body.stage.replace(/_/g, ' ')}` : now;
+      if (body.kind === 'status') status.textContent = body.stage && !ENDED.has(now) ? `Working on: ${stageLabel(body.stage)}…` : now;
       if (!ENDED.has(now)) return;
-      ended = true;
-      clearInterval(clock);
+      stopFollowing();
       if (now === 'completed') {
         status.textContent = 'Your ad is ready.';
         void showAd(jobId);
@@ -110,7 +115,6 @@ form.addEventListener('submit', async (event) => {
 });
 
 byId('another-ad', HTMLButtonElement).addEventListener('click', () => {
-  socket?.close();
-  clearInterval(clock);
+  stopFollowing();
   showView(views, formView);
 });

@@ -23,6 +23,9 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const dollars = (usd: number) => (usd > 0 && usd < 0.0001 ? '< $0.0001' : `$${usd.toFixed(4)}`);
 const isStage = (name: string | null): name is Stage => STAGES.some(([stage]) => stage === name);
 
+/** What the merchant reads for a stage name (`video_gen` → Visuals); the name itself when unknown. */
+export const stageLabel = (name: string) => STAGES.find(([stage]) => stage === name)?.[1] ?? name;
+
 /**
  * One bar per stage (a labelled `<progress>` with its percentage, time and cost), kept from the
  * engine's job events: a status event entering a stage starts it and completes the ones before;
