@@ -3,7 +3,7 @@ import { toast } from '../shared/toast.js';
 import { setupOtpScreen } from './otp-screen.js';
 import { setupProgressView } from './progress-view.js';
 import { setupSubmitForm } from './submit-form.js';
-import { jobInHash, rememberToken, tokenOf } from './tracked-jobs.js';
+import { jobInHash, tokenOf } from './tracked-jobs.js';
 
 /**
  * The Close-Up page (/closeup/): the form, the OTP screen and a job's progress, one shown at a
@@ -22,23 +22,17 @@ const track = (jobId: number) => {
   location.hash = `#job=${jobId}`;
 };
 const form = setupSubmitForm({
-  otpSent({ jobId, mobile, note, retryAfterSeconds }) {
+  otpSent({ mobile, note, retryAfterSeconds }) {
     otp.open(mobile, note, retryAfterSeconds);
-    pendingJob = jobId;
     showView(views, otpView);
     otp.focus();
   },
   track,
 });
-let pendingJob: number | undefined;
 const otp = setupOtpScreen({
   cooldownSeconds: Number(root.dataset.otpResendCooldownSeconds) || 60,
-  verified(jobId) {
-    // The submit answer's token is the job's; a re-submission's newer token replaced it there too.
-    const token = tokenOf(pendingJob ?? jobId);
-    if (token && pendingJob !== jobId) rememberToken(jobId, token);
-    track(jobId);
-  },
+  // The job waiting for the code is the one submitted: its token was kept with the submit answer.
+  verified: track,
   back: () => showView(views, formView),
 });
 

@@ -7,7 +7,7 @@ import { rememberToken, tokenOf } from './tracked-jobs.js';
 
 /** What the form hands on: a job waiting for its code, or a job to follow. */
 export interface FormOutcomes {
-  otpSent(job: { jobId: number; mobile: string; note: string; retryAfterSeconds?: number }): void;
+  otpSent(job: { mobile: string; note: string; retryAfterSeconds?: number }): void;
   track(jobId: number): void;
 }
 
@@ -129,7 +129,7 @@ export function setupSubmitForm(outcomes: FormOutcomes): { resetPhoto(): void } 
       refresh();
       void showPending(outcome.job_id);
     } else if (outcome.status === 'otp_sent') {
-      outcomes.otpSent({ jobId: outcome.job_id, mobile: outcome.mobile_number, note: outcome.message, ...(outcome.retry_after_seconds ? { retryAfterSeconds: outcome.retry_after_seconds } : {}) });
+      outcomes.otpSent({ mobile: outcome.mobile_number, note: outcome.message, ...(outcome.retry_after_seconds ? { retryAfterSeconds: outcome.retry_after_seconds } : {}) });
     } else {
       toast('success', 'Video submitted successfully!');
       outcomes.track(outcome.job_id);
