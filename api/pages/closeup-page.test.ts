@@ -76,6 +76,8 @@ describe('the Close-Up page in Chromium', { timeout: 300_000 }, () => {
     const { page, blocked } = await openOriginPage(browser, origin);
     await page.setViewportSize({ width: 390, height: 844 });
     const toasts = await recordToasts(page);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
     const mobile = freshMobile();
 
     await withScreenshotOnFailure(page, 'closeup-page', async () => {
@@ -157,6 +159,7 @@ describe('the Close-Up page in Chromium', { timeout: 300_000 }, () => {
       for (const toast of seen) assert.equal(toast.background, TOAST_BACKGROUNDS[toast.kind as keyof typeof TOAST_BACKGROUNDS], `${toast.kind} toast “${toast.text}”`);
       assert.deepEqual(new Set(seen.map((toast) => toast.kind)), new Set(['info', 'success', 'error', 'warning']));
       assert.deepEqual(blocked, [], 'requests to other origins');
+      assert.deepEqual(errors, [], 'uncaught errors in the page');
       await page.locator('#result').evaluate((video) => (video as unknown as { pause(): void }).pause());
       await saveDocsScreenshot(page, 'closeup-page');
     });
@@ -165,6 +168,8 @@ describe('the Close-Up page in Chromium', { timeout: 300_000 }, () => {
     const { page } = await openOriginPage(browser, origin);
     await page.setViewportSize({ width: 390, height: 844 });
     const toasts = await recordToasts(page);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
     // The visitor says no to the camera prompt.
     await page.addInitScript({ content: `navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));` });
 
@@ -188,6 +193,7 @@ describe('the Close-Up page in Chromium', { timeout: 300_000 }, () => {
       await toasts.waitFor('Failed to submit video.');
       await page.getByRole('alert').filter({ hasText: /mobile_number/ }).waitFor();
       await page.getByRole('heading', { name: 'Your details' }).waitFor();
+      assert.deepEqual(errors, [], 'uncaught errors in the page');
     });
   });
 });

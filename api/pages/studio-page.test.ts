@@ -44,6 +44,8 @@ describe('the product-ad studio in Chromium', { timeout: 300_000 }, () => {
     const { page, blocked } = await openOriginPage(browser, origin);
     await page.setViewportSize({ width: 390, height: 844 });
     const toasts = await recordToasts(page);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
     // No named functions inside: tsx would wrap them in a helper the page does not have.
     const bars = () =>
       page.locator('#stage-bars .bar').evaluateAll((rows) =>
@@ -104,6 +106,7 @@ describe('the product-ad studio in Chromium', { timeout: 300_000 }, () => {
       assert.match(await page.locator('#ad-total').innerText(), /^Total cost \$\d+\.\d{4}$/);
       await page.getByText('Your ad is ready.').waitFor();
       assert.deepEqual(blocked, [], 'requests to other origins');
+      assert.deepEqual(errors, [], 'uncaught errors in the page');
       await page.locator('#ad-video').evaluate((video) => (video as unknown as { pause(): void }).pause());
       await saveDocsScreenshot(page, 'studio-page');
     });
