@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { compress } from 'hono/compress';
 import { ApiError } from '../lib/errors.js';
 import { createRouter } from '../lib/router.js';
+import type { Storage } from '../../providers/ports.js';
 import type { AppEnv } from '../lib/types.js';
 import { pageBundle, type PageName } from './bundle.js';
 
@@ -9,18 +10,39 @@ import { pageBundle, type PageName } from './bundle.js';
 export const PAGE_ASSETS_PATH = '/pages/assets';
 
 /**
- * Pages may load from this origin only and talk to it only (fetch, EventSource, WebSocket); the
- * camera preview and the captured selfie are blob: URLs. No inline script or style.
+ * Pages may load from this origin only and talk to it only (fetch, EventSource, WebSocket), and
+ * play videos from where the storage's signed links point (`mediaOrigin`); the selfie preview is
+ * a blob: URL. No inline script or style.
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "img-src 'self' blob: data:",
-  "media-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+const contentSecurityPolicy = (mediaOrigin: string) =>
+  [
+    "default-src 'self'",
+    "img-src 'self' blob: data:",
+    `media-src 'self' blob: ${mediaOrigin}`.trim(),
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+const mediaOrigins = new WeakMap<Storage, Promise<string>>();
+
+/**
+ * The origin of the storage's signed links: PUBLIC_BASE_URL's for the local folder (it may differ
+ * from the page's behind a proxy), the bucket's for S3. Read once per storage from a link signed
+ * for a key that need not exist (signing is local); '' if signing fails, so videos then need 'self'.
+ */
+function mediaOrigin(storage: Storage): Promise<string> {
+  let origin = mediaOrigins.get(storage);
+  if (!origin) {
+    origin = storage.signedUrl('pages/media-origin', 60).then(
+      (url) => new URL(url).origin,
+      () => '',
+    );
+    mediaOrigins.set(storage, origin);
+  }
+  return origin;
+}
 
 /** The values a page's HTML takes from the server: `{{name}}` in web/<page>/index.html. */
 function fill(template: string, values: Record<string, string>): string {
@@ -37,7 +59,7 @@ async function page(c: Context<AppEnv>, name: PageName) {
   });
   return c.html(body, 200, {
     'cache-control': 'no-cache',
-    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'content-security-policy': contentSecurityPolicy(await mediaOrigin(c.var.deps.storage)),
     // Tracking tokens travel in query strings of the page's own requests: never in a Referer.
     'referrer-policy': 'no-referrer',
     'x-content-type-options': 'nosniff',

@@ -40,7 +40,10 @@ describe('the pages', () => {
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
       assert.equal(response.headers.get('cache-control'), 'no-cache');
-      assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'.*connect-src 'self'/);
+      const policy = response.headers.get('content-security-policy') ?? '';
+      assert.match(policy, /default-src 'self'.*connect-src 'self'/);
+      // Videos play from where signed media links point: PUBLIC_BASE_URL for the local folder.
+      assert.ok(policy.includes(`media-src 'self' blob: ${new URL(config.PUBLIC_BASE_URL).origin};`), policy);
       assert.doesNotMatch(html, /\{\{\w+\}\}/, 'every placeholder filled');
       assert.deepEqual(
         assets.map((asset) => asset.replace(/-[A-Z0-9]{8}\./, '-HASH.')),
