@@ -72,7 +72,6 @@ export function setupProgressView() {
     follow(jobId: number, token: string) {
       this.stop();
       const reached = new Map<string, string>();
-      let failedAt: string | undefined;
       player.hidden = true;
       player.removeAttribute('src');
       download.hidden = true;
@@ -92,8 +91,12 @@ export function setupProgressView() {
         } else if (event.status === 'awaiting_otp') {
           status.textContent = 'Waiting for your code…';
         } else if (event.status === 'failed') {
-          failedAt = event.stage ?? undefined;
-          status.textContent = `Sorry, your video could not be made${failedAt ? ` (${failedAt.replace(/_/g, ' ')})` : ''}. Please submit again.`;
+          const failedAt = event.stage;
+          // Delivery runs after the upload: the video exists and plays here, only WhatsApp failed.
+          status.textContent =
+            failedAt === 'delivery'
+              ? 'Your video is ready below, but sending it on WhatsApp failed.'
+              : `Sorry, your video could not be made${failedAt ? ` (${failedAt.replace(/_/g, ' ')})` : ''}. Please submit again.`;
           list.querySelector('[data-state="current"]')?.setAttribute('data-state', 'failed');
         } else if (event.status === 'otp_expired') {
           status.textContent = 'The code was not entered in time. Please submit the form again.';
