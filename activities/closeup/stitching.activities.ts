@@ -9,7 +9,7 @@ import type { Storage } from '../../providers/ports.js';
 import { activityProgress } from '../../providers/progress.js';
 import { ProviderError, toActivityFailure } from '../../providers/provider-error.js';
 import { ensureBrandClips } from '../../lib/media/stitching/brand-clips.js';
-import { stitchClips, type StitchStrategy } from '../../lib/media/stitching/stitch.js';
+import { BRAND_CLIP_INPUTS, stitchClips, type StitchStrategy } from '../../lib/media/stitching/stitch.js';
 import type { JobStore } from '../../db/jobs/store.js';
 import { createProgressReporter, type ProgressTarget } from '../engine/progress-reporter.js';
 
@@ -64,6 +64,7 @@ export function createStitchingActivities(deps: StitchingDeps) {
         const result = await stitchClips({
           inputs: [brand.introPath, clipPath, brand.outroPath],
           referenceIndex: 1,
+          rememberedInputs: BRAND_CLIP_INPUTS,
           outputPath,
           thumbnailPath,
           workDir,
@@ -77,8 +78,10 @@ export function createStitchingActivities(deps: StitchingDeps) {
         const id = randomUUID();
         const videoKey = storageKey({ job: input.jobId }, 'video', 'mp4', id);
         const thumbnailKey = storageKey({ job: input.jobId }, 'thumbnail', 'jpg', id);
-        await deps.storage.putFile(videoKey, outputPath, 'video/mp4');
-        await deps.storage.putFile(thumbnailKey, thumbnailPath, 'image/jpeg');
+        // Side by side, and both settled before the scratch folder they read from is removed.
+        const uploads = await Promise.allSettled([deps.storage.putFile(videoKey, outputPath, 'video/mp4'), deps.storage.putFile(thumbnailKey, thumbnailPath, 'image/jpeg')]);
+        const failedUpload = uploads.find((upload) => upload.status === 'rejected');
+        if (failedUpload) throw failedUpload.reason;
         reporter?.report(1);
         await reporter?.flush();
         Context.current().log.info('video stitched', {

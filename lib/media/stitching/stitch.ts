@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { SQUARE_PIXELS } from '../display.js';
 import { ffmpeg, probe, runFfmpeg, type MediaProbe } from '../ffmpeg.js';
 import { extractThumbnail } from '../thumbnail.js';
+import { rememberedProbe } from './remembered-probes.js';
 import { ProviderError } from '../../../providers/provider-error.js';
 import {
   AUDIO_BITS_PER_SECOND,
@@ -39,6 +40,11 @@ export interface StitchOptions {
   workDir: string;
   signal?: AbortSignal;
   onProgress?: (progress: StitchProgress) => void;
+  /**
+   * Inputs whose files rarely change (the brand clips, BRAND_CLIP_INPUTS): probed once per process
+   * and remembered while their path, size, mtime and inode stay the same.
+   */
+  rememberedInputs?: readonly number[];
   /** `reencode` skips the stream-copy path (benchmarks). */
   strategy?: 'auto' | 'reencode';
   maxBytes?: number;
@@ -57,8 +63,14 @@ export interface StitchResult {
 
 const MAX_ENCODE_ATTEMPTS = 3;
 
-async function probeInput(path: string, index: number): Promise<MediaProbe> {
-  const media = await probe(path).catch((error: unknown) => {
+/** libx264's preset for the re-encode path: speed over size (the bitrate is capped anyway). */
+export const REENCODE_PRESET = 'veryfast';
+
+/** Where the brand clips sit in intro + clip + outro: the inputs a worker's stitches remember probes of. */
+export const BRAND_CLIP_INPUTS: readonly number[] = [0, 2];
+
+async function probeInput(path: string, index: number, remember: boolean): Promise<MediaProbe> {
+  const media = await (remember ? rememberedProbe(path) : probe(path)).catch((error: unknown) => {
     throw new ProviderError('STITCH_INPUT_UNREADABLE', `input ${index + 1} is not readable media`, { retryable: false, cause: error });
   });
   if (!media.video) throw new ProviderError('STITCH_INPUT_UNREADABLE', `input ${index + 1} has no video stream`, { retryable: false });
@@ -75,19 +87,48 @@ function concatListLine(path: string): string {
   return `file '${resolve(path).replace(/'/g, "'\\''")}'`;
 }
 
-async function concatByCopy(options: StitchOptions, totalSeconds: number): Promise<void> {
-  const listPath = join(options.workDir, 'concat.txt');
-  await writeFile(listPath, `${options.inputs.map(concatListLine).join('\n')}\n`);
-  const command = ffmpeg()
-    .input(listPath)
-    .inputOptions(['-f', 'concat', '-safe', '0'])
-    .outputOptions(['-map', '0:v:0', '-map', '0:a:0', '-c', 'copy', '-movflags', '+faststart'])
-    .output(options.outputPath);
-  await runFfmpeg(command, {
-    signal: options.signal,
-    durationSeconds: totalSeconds,
-    onProgress: ({ fraction }) => options.onProgress?.({ phase: 'copy', fraction: fraction ?? 0 }),
-  });
+interface SpeculativeCopy {
+  /** Settles when ffmpeg has exited. */
+  done: Promise<void>;
+  /** The joined length once the inputs are probed: turns ffmpeg's output time into progress. */
+  setTotalSeconds(seconds: number): void;
+  /** Kills the copy (the inputs cannot be copied) and waits until ffmpeg has exited. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Starts joining the inputs by stream copy before they are probed: the probes and the copy each
+ * cost a process start, and side by side the copy path pays one. When the probes forbid stream
+ * copy the copy is discarded before anything reads its output.
+ */
+function startCopy(options: StitchOptions): SpeculativeCopy {
+  const discarding = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, discarding.signal]) : discarding.signal;
+  let totalSeconds = 0;
+  const done = (async () => {
+    const listPath = join(options.workDir, 'concat.txt');
+    await writeFile(listPath, `${options.inputs.map(concatListLine).join('\n')}\n`);
+    const command = ffmpeg()
+      .input(listPath)
+      .inputOptions(['-f', 'concat', '-safe', '0'])
+      .outputOptions(['-map', '0:v:0', '-map', '0:a:0', '-c', 'copy', '-movflags', '+faststart'])
+      .output(options.outputPath);
+    await runFfmpeg(command, {
+      signal,
+      onProgress: ({ seconds }) => options.onProgress?.({ phase: 'copy', fraction: totalSeconds > 0 ? Math.min(1, seconds / totalSeconds) : 0 }),
+    });
+    options.onProgress?.({ phase: 'copy', fraction: 1 });
+  })();
+  // Observed here so a copy that fails while the probes run is not an unhandled rejection; callers await `done`.
+  done.catch(() => undefined);
+  return {
+    done,
+    setTotalSeconds: (seconds) => void (totalSeconds = seconds),
+    discard: async () => {
+      discarding.abort(new Error('stream copy discarded'));
+      await done.catch(() => undefined);
+    },
+  };
 }
 
 /**
@@ -130,7 +171,7 @@ async function encode(options: StitchOptions, probes: readonly MediaProbe[], tot
       .outputOptions([
         '-map', '[video]', '-map', '[audio]',
         // Quality-driven CRF, capped so the file cannot outgrow the budget.
-        '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+        '-c:v', 'libx264', '-preset', REENCODE_PRESET, '-profile:v', 'high', '-pix_fmt', 'yuv420p',
         '-crf', '23', '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`,
         '-c:a', 'aac', '-b:a', `${AUDIO_BITS_PER_SECOND / 1000}k`, '-ar', '48000', '-ac', '2',
         '-movflags', '+faststart',
@@ -153,37 +194,72 @@ async function encode(options: StitchOptions, probes: readonly MediaProbe[], tot
 /** How far into the reference clip the thumbnail is taken (at most its middle): seeking decodes every frame since the last keyframe, so early is cheap. */
 const THUMBNAIL_OFFSET_SECONDS = 1;
 
-async function thumbnail(options: StitchOptions, probes: readonly MediaProbe[]): Promise<void> {
-  const before = probes.slice(0, options.referenceIndex).reduce((sum, media) => sum + clipSeconds(media), 0);
+/**
+ * The thumbnail: a frame of the reference clip, THUMBNAIL_OFFSET_SECONDS in. `from: 'reference'`
+ * reads the reference input itself (stream copy leaves its frames unchanged, so it can run beside
+ * the copy); `from: 'output'` reads the re-encoded result, at the reference clip's place in it.
+ */
+async function thumbnail(options: StitchOptions, probes: readonly MediaProbe[], from: 'reference' | 'output'): Promise<void> {
   const reference = probes[options.referenceIndex];
-  const at = before + (reference ? Math.min(THUMBNAIL_OFFSET_SECONDS, clipSeconds(reference) / 2) : 0);
-  await extractThumbnail(options.outputPath, options.thumbnailPath, at, options.signal);
+  const offset = reference ? Math.min(THUMBNAIL_OFFSET_SECONDS, clipSeconds(reference) / 2) : 0;
+  if (from === 'reference') {
+    await extractThumbnail(options.inputs[options.referenceIndex]!, options.thumbnailPath, offset, options.signal);
+  } else {
+    const before = probes.slice(0, options.referenceIndex).reduce((sum, media) => sum + clipSeconds(media), 0);
+    await extractThumbnail(options.outputPath, options.thumbnailPath, before + offset, options.signal);
+  }
   options.onProgress?.({ phase: 'thumbnail', fraction: 1 });
 }
 
+/** Awaits every task (none outlives the stitch: they write into the caller's scratch), then rethrows the first failure. */
+async function settleAll<T extends readonly Promise<unknown>[]>(tasks: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: Awaited<T[K]> };
+}
+
+/**
+ * Stream copy when every input matches (see streamCopyBlockers) and the result fits `maxBytes`,
+ * else one encoding pass; then the result is probed and must be WhatsApp-ready. Rejects with
+ * STITCH_INPUT_UNREADABLE for an input ffprobe cannot read or without video, STITCH_OVER_SIZE_LIMIT
+ * when no encode fits, the signal's reason when aborted (after ffmpeg has exited), and a plain
+ * Error when ffmpeg fails or the result is not ready.
+ */
 export async function stitchClips(options: StitchOptions): Promise<StitchResult> {
   const maxBytes = options.maxBytes ?? WHATSAPP_MAX_VIDEO_BYTES;
-  const probes = await Promise.all(options.inputs.map(probeInput));
+  const remembered = new Set(options.rememberedInputs ?? []);
+  const probing = Promise.all(options.inputs.map((path, index) => probeInput(path, index, remembered.has(index))));
+  const copy = options.strategy === 'reencode' ? undefined : startCopy(options);
+  const probes = await probing.catch(async (error: unknown) => {
+    await copy?.discard();
+    throw error;
+  });
   const totalSeconds = probes.reduce((sum, media) => sum + clipSeconds(media), 0);
   const blockers = options.strategy === 'reencode' ? ['re-encode requested'] : streamCopyBlockers(probes);
 
   let strategy: StitchStrategy = blockers.length === 0 ? 'copy' : 'reencode';
-  if (strategy === 'copy') {
-    await concatByCopy(options, totalSeconds);
+  let thumbnailTaken: Promise<void> | undefined;
+  if (copy && strategy === 'copy') {
+    copy.setTotalSeconds(totalSeconds);
+    thumbnailTaken = thumbnail(options, probes, 'reference');
+    await settleAll([copy.done, thumbnailTaken] as const);
     const { size } = await stat(options.outputPath);
     if (size > maxBytes) {
       blockers.push(`stream copy gives ${size} bytes, over the ${maxBytes}-byte limit`);
       strategy = 'reencode';
+      thumbnailTaken = undefined;
     }
+  } else {
+    await copy?.discard();
   }
   if (strategy === 'reencode') await encode(options, probes, totalSeconds, maxBytes);
 
-  const output = await probe(options.outputPath);
+  const [output] = await settleAll([probe(options.outputPath), thumbnailTaken ?? thumbnail(options, probes, 'output')] as const);
   const ready = output.video?.codec === 'h264' && output.video.rotation === 0 && output.audio?.codec === 'aac' && output.audioStreams === 1;
   if (!output.video || !ready || output.bytes > maxBytes) {
     throw new Error(`stitched file is not WhatsApp-ready: ${JSON.stringify({ ...output.video, audio: output.audio, bytes: output.bytes })}`);
   }
-  await thumbnail(options, probes);
   return {
     strategy,
     blockers,
