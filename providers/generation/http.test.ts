@@ -166,10 +166,12 @@ describe('HTTP video generator', () => {
     assert.deepEqual(fake.cancels, [fake.polls[0]]);
   });
 
-  it('leaves the prediction running when only this attempt stops (timed out)', async () => {
-    fake.plan = ['processing'];
-    await assert.rejects(generator.generate(request(), abortingAfterFirstPoll(new CancelledFailure('TIMED_OUT'))), CancelledFailure);
-    assert.equal(fake.polls.length, 1);
-    assert.deepEqual(fake.cancels, []);
-  });
+  for (const reason of ['TIMED_OUT', 'NOT_FOUND']) {
+    it(`leaves the prediction running when only this attempt stops (${reason}: the server timed it out and another attempt may hold the prediction)`, async () => {
+      fake.plan = ['processing'];
+      await assert.rejects(generator.generate(request(), abortingAfterFirstPoll(new CancelledFailure(reason))), CancelledFailure);
+      assert.equal(fake.polls.length, 1);
+      assert.deepEqual(fake.cancels, []);
+    });
+  }
 });

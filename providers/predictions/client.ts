@@ -46,8 +46,14 @@ const PredictionSchema = z.object({
 type Prediction = z.infer<typeof PredictionSchema>;
 
 
-/** Temporal aborts an attempt with a CancelledFailure naming why. After these the next attempt resumes the prediction, so it must keep running. */
-const ATTEMPT_ONLY_REASONS = new Set(['TIMED_OUT', 'WORKER_SHUTDOWN', 'PAUSED', 'HEARTBEAT_DETAILS_CONVERSION_FAILED']);
+/**
+ * Temporal aborts an attempt with a CancelledFailure naming why. After these the next attempt
+ * resumes the prediction, so it must keep running. NOT_FOUND is what a living worker hears at its
+ * next heartbeat once the server has timed its attempt out and scheduled another (as well as when
+ * the run has closed): cancelling then failed the attempt that had taken the prediction over
+ * (the chaos run, on a loaded machine). A closed run's prediction is left to finish unpolled.
+ */
+const ATTEMPT_ONLY_REASONS = new Set(['TIMED_OUT', 'NOT_FOUND', 'WORKER_SHUTDOWN', 'PAUSED', 'HEARTBEAT_DETAILS_CONVERSION_FAILED']);
 
 /** Where the API is and how patiently to talk to it; what an adapter's options share. */
 export interface PredictionsApiOptions {
