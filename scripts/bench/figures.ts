@@ -1,11 +1,10 @@
 import { CPU_PARTS, type CpuSnapshot, type ProcessMemory } from './stack.js';
+import { percentile } from './table.js';
 
 /**
  * The submission benchmark's load generator and figures: a pool that keeps a number of timed
  * tasks in flight, CPU accounting over timed windows, and the printed tables.
  */
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
 export interface Run {
   latencies: number[];
@@ -14,7 +13,7 @@ export interface Run {
   firstFailure?: string;
 }
 
-function summary(runs: Run[]) {
+export function summary(runs: Run[]) {
   const latencies = runs.flatMap((run) => run.latencies).sort((a, b) => a - b);
   const wallMs = runs.reduce((sum, run) => sum + run.wallMs, 0);
   return {
@@ -89,7 +88,7 @@ export function printReport({ apiRuns, bareRuns, cpuSpent, before, after, parked
   console.log('');
   console.log(`  ${'submissions'.padEnd(34)} ${'count'.padStart(5)} ${'per s'.padStart(9)} ${'p50 ms'.padStart(9)} ${'p99 ms'.padStart(9)} ${'failed'.padStart(6)}`);
   console.log(row('(a) POST /api/v1/video/submit', apiFigures));
-  console.log(row('(b) bare client.workflow.start', bareFigures));
+  console.log(row('(b) intake + bare workflow.start', bareFigures));
   const ratio = apiFigures.perSecond / bareFigures.perSecond;
   console.log(`  API / bare rate: ${ratio.toFixed(2)}  (goal >= 0.80: ${ratio >= 0.8 ? 'met' : 'NOT met'})`);
   for (const failure of [apiFigures.firstFailure, bareFigures.firstFailure].filter(Boolean)) console.log(`  first failure: ${failure}`);

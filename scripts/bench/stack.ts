@@ -1,18 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSql, type Sql } from '../../db/client.js';
-import { dropDatabase, ensureDatabase } from '../../db/ensure-database.js';
-import { migrate } from '../../db/migrations.js';
 import { loadConfig } from '../../lib/config.js';
-import { ensureSearchAttributes } from '../../lib/temporal.js';
-import { buildWorkflowBundle } from '../../worker/workflow-bundle.js';
 import { freePort } from '../../test/support/ports.js';
+import { benchInfra, repoRoot as root } from './infra.js';
 
 /**
  * The submission benchmark's world: its own Temporal dev server (in memory), its own throwaway
@@ -20,8 +15,6 @@ import { freePort } from '../../test/support/ports.js';
  * with scripts/bench-memory-probe.mjs preloaded) as child processes on loopback; and the probes
  * that read their memory and CPU time from /proc.
  */
-
-const root = resolve(import.meta.dirname, '../..');
 
 interface Child {
   process: ChildProcess;
@@ -101,15 +94,10 @@ export const CPU_PARTS = ['api', 'worker', 'temporal', 'postgres', 'bench'] as c
  */
 export async function benchStack(options: { env?: Record<string, string> } = {}) {
   let stopping = false;
-  const scratch = await mkdtemp(join(tmpdir(), 'reelflow-bench-'));
-  const databaseUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/reelflow');
-  databaseUrl.pathname = `/reelflow_bench_${process.pid}_${Date.now().toString(36)}`;
+  const infra = await benchInfra();
   const taskQueue = `bench-submit-${process.pid}`;
-  const [temporalPort, apiPort] = await Promise.all([freePort(), freePort()]);
+  const apiPort = await freePort();
 
-  let environment: TestWorkflowEnvironment | undefined;
-  // Kept while it starts: should the database fail first, teardown() still waits for it and stops it.
-  let environmentStarting: Promise<TestWorkflowEnvironment> | undefined;
   let sql: Sql | undefined;
   let api: Child | undefined;
   let worker: Child | undefined;
@@ -130,40 +118,20 @@ export async function benchStack(options: { env?: Record<string, string> } = {})
     await Promise.all([stopChild(api), stopChild(worker)]);
     await connection?.close().catch(() => undefined);
     await sql?.end({ timeout: 5 }).catch(() => undefined);
-    environment ??= await environmentStarting?.catch(() => undefined);
-    await environment?.teardown().catch((error: unknown) => console.error(`temporal teardown: ${(error as Error).message}`));
-    await dropDatabase(databaseUrl.toString()).catch((error: unknown) => console.error(`database teardown: ${(error as Error).message}`));
-    await rm(scratch, { recursive: true, force: true });
+    await infra.teardown();
   }
 
   /** Starts everything and waits until the API answers and the worker polls; `cpuProfileDir` profiles the API process. */
   async function start(cpuProfileDir?: string) {
-    const [env, , bundlePath] = await Promise.all([
-      (environmentStarting = TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI ?? join(root, '.tools/bin/temporal') },
-          ip: '127.0.0.1',
-          port: temporalPort,
-          ui: false,
-          log: { format: 'pretty', level: 'error' },
-        },
-      })),
-      (async () => {
-        await ensureDatabase(databaseUrl.toString());
-        const migrator = createSql(databaseUrl.toString(), { max: 1 });
-        await migrate(migrator).finally(() => migrator.end());
-      })(),
-      buildWorkflowBundle(join(scratch, 'workflow-bundle.js')),
-    ]);
-    environment = env;
-    await ensureSearchAttributes(env.connection, 'default');
+    const { temporal, bundlePath, databaseUrl } = await infra.start();
+    const scratch = infra.scratch;
 
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
-      DATABASE_URL: databaseUrl.toString(),
-      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE_PATH: bundlePath,
@@ -224,5 +192,5 @@ export async function benchStack(options: { env?: Record<string, string> } = {})
     return { config, sql: db, client, apiUrl, cpuSnapshot, workerMemory: () => memoryOf(workerChild) };
   }
 
-  return { databaseName: databaseUrl.pathname.slice(1), taskQueue, start, waitFor, teardown };
+  return { databaseName: infra.databaseName, taskQueue, start, waitFor, teardown };
 }
