@@ -25,6 +25,8 @@ export interface LoadContext {
   cancelRequested: Set<string>;
   /** Problems a driver met (a refused submission, no OTP): each fails the run. */
   problems: string[];
+  /** Codes asked for again because none arrived (one lost with a worker killed mid-send). */
+  resends: number;
 }
 
 export type Driver = (context: LoadContext, n: number) => Promise<void>;
@@ -60,7 +62,14 @@ const closeup: Driver = async (context, n) => {
   };
   const submitted = await context.http.call('POST', '/api/v1/video/submit', { body: form });
   if (submitted.status !== 200 || submitted.body.status !== 'otp_sent') return problem(context, 'closeup', `submit of #${n} not otp_sent`, submitted);
-  const code = await otpFor(context, `+91${mobile}`, smsBefore);
+  // A code is texted at most once: one lost with a worker killed mid-send is asked for again, as a user would.
+  let code = await otpFor(context, `+91${mobile}`, smsBefore, 60_000);
+  for (let resends = 0; !code && resends < 3; resends++) {
+    const resent = await context.http.json('POST', '/api/v1/auth/resend-otp', { mobile_number: mobile });
+    if (resent.status !== 200 && resent.status !== 429) problem(context, 'closeup', `resend for #${n}`, resent);
+    context.resends += 1;
+    code = await otpFor(context, `+91${mobile}`, smsBefore, 60_000);
+  }
   if (!code) return problem(context, 'closeup', `no OTP texted for #${n} (job ${String(submitted.body.job_id)})`);
   const verified = await context.http.json('POST', '/api/v1/auth/verify-otp', { mobile_number: mobile, otp: code });
   // A verify retried after a 5xx may meet its own earlier success (the code is used): the job's end decides.

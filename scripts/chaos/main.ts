@@ -72,6 +72,7 @@ try {
     clip: await readFile(join(media, 'upload.mp4')),
     cancelRequested: new Set(),
     problems: [],
+    resends: 0,
   };
   await rm(media, { recursive: true, force: true });
 
@@ -126,6 +127,7 @@ try {
     http: http.tally,
     checks,
     openWorkflows,
+    otpResends: context.resends,
     workerCrashes: world.workers.crashes().length,
     failures,
   });

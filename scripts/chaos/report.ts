@@ -10,6 +10,7 @@ export function printReport(figures: {
   http: HttpTally;
   checks: CheckResult;
   openWorkflows: number;
+  otpResends: number;
   workerCrashes: number;
   failures: string[];
 }): void {
@@ -41,6 +42,7 @@ export function printReport(figures: {
   row(['WhatsApp sends (duplicates)', `${checks.whatsappSends} (${checks.duplicateWhatsappSends})`], [28, 8]);
   row(['predictions (duplicates)', `${checks.predictions} (${checks.duplicatePredictions.length})`], [28, 8]);
   row(['OTP texts (duplicates)', `${checks.otpTexts} (${checks.duplicateOtpTexts})`], [28, 8]);
+  row(['OTP resends (none arrived)', figures.otpResends], [28, 8]);
   row(['DUST accounts (unbalanced)', `${checks.credit.accounts} (${checks.credit.unbalanced.length})`], [28, 8]);
   row(['debits / refunds (wrong)', `${checks.credit.debits} / ${checks.credit.refunds} (${checks.credit.wrongRefunds.length})`], [28, 8]);
   row(['broken timelines', checks.brokenTimelines.length], [28, 8]);
