@@ -53,6 +53,8 @@ export interface FuzzFigures {
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SETTLE_MS = 20_000;
+/** How long the world must stay unchanged to count as at rest: a job between two activities on a busy machine is quiet for longer than one poll. */
+const QUIET_MS = 1_500;
 
 export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise<FuzzFigures> {
   const started = performance.now();
@@ -90,10 +92,11 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   async function settle(): Promise<WorldSnapshot> {
     const deadline = Date.now() + SETTLE_MS;
     let last = await snapshot();
-    for (;;) {
+    for (let quietSince = Date.now(); ; ) {
       await sleep(300);
       const now = await snapshot();
-      if (sameWorld(last, now) || Date.now() > deadline) return now;
+      if (!sameWorld(last, now)) quietSince = Date.now();
+      if (Date.now() - quietSince >= QUIET_MS || Date.now() > deadline) return now;
       last = now;
     }
   }
