@@ -9,7 +9,7 @@ import type { Storage } from '../../providers/ports.js';
 import { activityProgress } from '../../providers/progress.js';
 import { ProviderError, toActivityFailure } from '../../providers/provider-error.js';
 import { ensureBrandClips } from '../../lib/media/stitching/brand-clips.js';
-import { BRAND_CLIP_INPUTS, stitchClips, type StitchStrategy } from '../../lib/media/stitching/stitch.js';
+import { BRAND_CLIP_INPUTS, stitchClips, writeThumbnail, type StitchStrategy } from '../../lib/media/stitching/stitch.js';
 import type { JobStore } from '../../db/jobs/store.js';
 import { createProgressReporter, type ProgressTarget } from '../engine/progress-reporter.js';
 
@@ -66,20 +66,26 @@ export function createStitchingActivities(deps: StitchingDeps) {
           referenceIndex: 1,
           rememberedInputs: BRAND_CLIP_INPUTS,
           outputPath,
-          thumbnailPath,
           workDir,
           signal: progress.signal,
           onProgress: (stage) => {
             progress.heartbeat(stage);
-            // Encoding is nearly all of a stitch; copy and thumbnail are quick.
-            if (stage.phase !== 'thumbnail') reporter?.report(stage.fraction * 0.95);
+            // Encoding is nearly all of a stitch; the thumbnail and uploads are quick.
+            reporter?.report(stage.fraction * 0.95);
           },
         });
         const id = randomUUID();
         const videoKey = storageKey({ job: input.jobId }, 'video', 'mp4', id);
         const thumbnailKey = storageKey({ job: input.jobId }, 'thumbnail', 'jpg', id);
-        // Side by side, and both settled before the scratch folder they read from is removed.
-        const uploads = await Promise.allSettled([deps.storage.putFile(videoKey, outputPath, 'video/mp4'), deps.storage.putFile(thumbnailKey, thumbnailPath, 'image/jpeg')]);
+        // The thumbnail is taken while the video uploads; both settle before the scratch folder they read from is removed.
+        const uploads = await Promise.allSettled([
+          deps.storage.putFile(videoKey, outputPath, 'video/mp4'),
+          (async () => {
+            await writeThumbnail(result.thumbnailFrame, thumbnailPath, progress.signal);
+            progress.heartbeat({ phase: 'thumbnail', fraction: 1 });
+            await deps.storage.putFile(thumbnailKey, thumbnailPath, 'image/jpeg');
+          })(),
+        ]);
         const failedUpload = uploads.find((upload) => upload.status === 'rejected');
         if (failedUpload) throw failedUpload.reason;
         reporter?.report(1);

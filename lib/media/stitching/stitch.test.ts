@@ -9,7 +9,7 @@ import { probe, type MediaProbe } from '../ffmpeg.js';
 import { makeTwoToneClip, pictureSpan, readFrame, toneGrid } from '../../../test/support/display-clips.js';
 import { decodeErrors, ffmpegChildren, makeClip } from '../../../test/support/media.js';
 import { WHATSAPP_MAX_VIDEO_BYTES, encodeTarget, streamCopyBlockers } from './plan.js';
-import { stitchClips, type StitchOptions, type StitchProgress } from './stitch.js';
+import { stitchClips, writeThumbnail, type StitchOptions, type StitchProgress } from './stitch.js';
 
 describe('stitching', () => {
   let dir: string;
@@ -19,7 +19,7 @@ describe('stitching', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  const outputs = (): Pick<StitchOptions, 'outputPath' | 'thumbnailPath' | 'workDir'> => {
+  const outputs = (): Pick<StitchOptions, 'outputPath' | 'workDir'> & { thumbnailPath: string } => {
     count += 1;
     return { outputPath: join(dir, `out-${count}.mp4`), thumbnailPath: join(dir, `thumb-${count}.jpg`), workDir: dir };
   };
@@ -53,6 +53,7 @@ describe('stitching', () => {
     assert.deepEqual([result.width, result.height], [720, 1280]);
     assert.equal(result.bytes, media.bytes);
     assert.ok(progress.some((step) => step.phase === 'copy'));
+    await writeThumbnail(result.thumbnailFrame, out.thumbnailPath);
     const thumbnail = await sharp(out.thumbnailPath).metadata();
     assert.deepEqual([thumbnail.format, thumbnail.width, thumbnail.height], ['jpeg', 720, 1280]);
   });

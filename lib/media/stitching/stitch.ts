@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { SQUARE_PIXELS } from '../display.js';
 import { ffmpeg, probe, runFfmpeg, type MediaProbe } from '../ffmpeg.js';
 import { extractThumbnail } from '../thumbnail.js';
+import { checkReady } from './ready.js';
 import { rememberedProbe } from './remembered-probes.js';
+import { speculate, type Speculation } from './speculation.js';
 import { ProviderError } from '../../../providers/provider-error.js';
 import {
   AUDIO_BITS_PER_SECOND,
@@ -16,15 +18,15 @@ import {
 
 /**
  * Joins clips into one WhatsApp-ready mp4 (H.264 + AAC, one audio track, faststart, within the
- * size limit) plus a JPEG thumbnail, every clip as its player shows it (display matrix, pixel
- * aspect). Matching upright inputs are joined by stream copy; anything else is normalised in one
+ * size limit), every clip as its player shows it (display matrix, pixel aspect), and names the
+ * frame for its JPEG thumbnail (writeThumbnail, which callers run beside their upload). Matching upright inputs are joined by stream copy; anything else is normalised in one
  * encoding pass.
  */
 
 export type StitchStrategy = 'copy' | 'reencode';
 
 export interface StitchProgress {
-  phase: 'copy' | 'encode' | 'thumbnail';
+  phase: 'copy' | 'encode';
   /** Encoding attempts after the first one lower the bitrate to fit the size limit. */
   attempt?: number;
   fraction: number;
@@ -35,7 +37,6 @@ export interface StitchOptions {
   /** The input whose displayed size and frame rate a re-encode keeps, and which the thumbnail shows. */
   referenceIndex: number;
   outputPath: string;
-  thumbnailPath: string;
   /** A scratch folder the caller owns and removes. */
   workDir: string;
   signal?: AbortSignal;
@@ -59,6 +60,8 @@ export interface StitchResult {
   /** The result as displayed, pixels (it is stored upright). */
   width: number;
   height: number;
+  /** The frame the thumbnail shows: writeThumbnail writes it. */
+  thumbnailFrame: ThumbnailFrame;
 }
 
 const MAX_ENCODE_ATTEMPTS = 3;
@@ -87,25 +90,12 @@ function concatListLine(path: string): string {
   return `file '${resolve(path).replace(/'/g, "'\\''")}'`;
 }
 
-interface SpeculativeCopy {
-  /** Settles when ffmpeg has exited. */
-  done: Promise<void>;
-  /** The joined length once the inputs are probed: turns ffmpeg's output time into progress. */
-  setTotalSeconds(seconds: number): void;
-  /** Kills the copy (the inputs cannot be copied) and waits until ffmpeg has exited. */
-  discard(): Promise<void>;
-}
-
 /**
- * Starts joining the inputs by stream copy before they are probed: the probes and the copy each
- * cost a process start, and side by side the copy path pays one. When the probes forbid stream
- * copy the copy is discarded before anything reads its output.
+ * Joins the inputs by stream copy, started before they are probed (see ./speculation.ts);
+ * `totalSeconds()` is their joined length once known, for progress.
  */
-function startCopy(options: StitchOptions): SpeculativeCopy {
-  const discarding = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, discarding.signal]) : discarding.signal;
-  let totalSeconds = 0;
-  const done = (async () => {
+function startCopy(options: StitchOptions, totalSeconds: () => number): Speculation {
+  return speculate(options.signal, async (signal) => {
     const listPath = join(options.workDir, 'concat.txt');
     await writeFile(listPath, `${options.inputs.map(concatListLine).join('\n')}\n`);
     const command = ffmpeg()
@@ -115,20 +105,10 @@ function startCopy(options: StitchOptions): SpeculativeCopy {
       .output(options.outputPath);
     await runFfmpeg(command, {
       signal,
-      onProgress: ({ seconds }) => options.onProgress?.({ phase: 'copy', fraction: totalSeconds > 0 ? Math.min(1, seconds / totalSeconds) : 0 }),
+      onProgress: ({ seconds }) => options.onProgress?.({ phase: 'copy', fraction: totalSeconds() > 0 ? Math.min(1, seconds / totalSeconds()) : 0 }),
     });
     options.onProgress?.({ phase: 'copy', fraction: 1 });
-  })();
-  // Observed here so a copy that fails while the probes run is not an unhandled rejection; callers await `done`.
-  done.catch(() => undefined);
-  return {
-    done,
-    setTotalSeconds: (seconds) => void (totalSeconds = seconds),
-    discard: async () => {
-      discarding.abort(new Error('stream copy discarded'));
-      await done.catch(() => undefined);
-    },
-  };
+  });
 }
 
 /**
@@ -194,29 +174,32 @@ async function encode(options: StitchOptions, probes: readonly MediaProbe[], tot
 /** How far into the reference clip the thumbnail is taken (at most its middle): seeking decodes every frame since the last keyframe, so early is cheap. */
 const THUMBNAIL_OFFSET_SECONDS = 1;
 
-/**
- * The thumbnail: a frame of the reference clip, THUMBNAIL_OFFSET_SECONDS in. `from: 'reference'`
- * reads the reference input itself (stream copy leaves its frames unchanged, so it can run beside
- * the copy); `from: 'output'` reads the re-encoded result, at the reference clip's place in it.
- */
-async function thumbnail(options: StitchOptions, probes: readonly MediaProbe[], from: 'reference' | 'output'): Promise<void> {
-  const reference = probes[options.referenceIndex];
-  const offset = reference ? Math.min(THUMBNAIL_OFFSET_SECONDS, clipSeconds(reference) / 2) : 0;
-  if (from === 'reference') {
-    await extractThumbnail(options.inputs[options.referenceIndex]!, options.thumbnailPath, offset, options.signal);
-  } else {
-    const before = probes.slice(0, options.referenceIndex).reduce((sum, media) => sum + clipSeconds(media), 0);
-    await extractThumbnail(options.outputPath, options.thumbnailPath, before + offset, options.signal);
-  }
-  options.onProgress?.({ phase: 'thumbnail', fraction: 1 });
+/** Where the thumbnail's frame is: a video file and seconds into it. */
+export interface ThumbnailFrame {
+  videoPath: string;
+  atSeconds: number;
 }
 
-/** Awaits every task (none outlives the stitch: they write into the caller's scratch), then rethrows the first failure. */
-async function settleAll<T extends readonly Promise<unknown>[]>(tasks: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
-  const results = await Promise.allSettled(tasks);
-  const failed = results.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: Awaited<T[K]> };
+/**
+ * The reference clip's frame THUMBNAIL_OFFSET_SECONDS in (its middle when shorter). After a stream
+ * copy it is read from the reference input itself (its frames are copied unchanged), else from the
+ * re-encoded result at the reference clip's place in it.
+ */
+function thumbnailFrame(options: StitchOptions, probes: readonly MediaProbe[], strategy: StitchStrategy): ThumbnailFrame {
+  const reference = probes[options.referenceIndex];
+  const offset = reference ? Math.min(THUMBNAIL_OFFSET_SECONDS, clipSeconds(reference) / 2) : 0;
+  if (strategy === 'copy') return { videoPath: options.inputs[options.referenceIndex]!, atSeconds: offset };
+  const before = probes.slice(0, options.referenceIndex).reduce((sum, media) => sum + clipSeconds(media), 0);
+  return { videoPath: options.outputPath, atSeconds: before + offset };
+}
+
+/**
+ * Writes a stitch's thumbnail (StitchResult.thumbnailFrame) as a JPEG at `thumbnailPath`, as a
+ * player shows the frame (see extractThumbnail). Apart from stitchClips so that it can run beside
+ * the upload of the video. Rejects when ffmpeg fails or `signal` aborts.
+ */
+export function writeThumbnail(frame: ThumbnailFrame, thumbnailPath: string, signal?: AbortSignal): Promise<void> {
+  return extractThumbnail(frame.videoPath, thumbnailPath, frame.atSeconds, signal);
 }
 
 /**
@@ -230,42 +213,29 @@ export async function stitchClips(options: StitchOptions): Promise<StitchResult>
   const maxBytes = options.maxBytes ?? WHATSAPP_MAX_VIDEO_BYTES;
   const remembered = new Set(options.rememberedInputs ?? []);
   const probing = Promise.all(options.inputs.map((path, index) => probeInput(path, index, remembered.has(index))));
-  const copy = options.strategy === 'reencode' ? undefined : startCopy(options);
+  let totalSeconds = 0;
+  const copy = options.strategy === 'reencode' ? undefined : startCopy(options, () => totalSeconds);
   const probes = await probing.catch(async (error: unknown) => {
     await copy?.discard();
     throw error;
   });
-  const totalSeconds = probes.reduce((sum, media) => sum + clipSeconds(media), 0);
+  totalSeconds = probes.reduce((sum, media) => sum + clipSeconds(media), 0);
   const blockers = options.strategy === 'reencode' ? ['re-encode requested'] : streamCopyBlockers(probes);
 
   let strategy: StitchStrategy = blockers.length === 0 ? 'copy' : 'reencode';
-  let thumbnailTaken: Promise<void> | undefined;
   if (copy && strategy === 'copy') {
-    copy.setTotalSeconds(totalSeconds);
-    thumbnailTaken = thumbnail(options, probes, 'reference');
-    await settleAll([copy.done, thumbnailTaken] as const);
+    await copy.done;
     const { size } = await stat(options.outputPath);
     if (size > maxBytes) {
       blockers.push(`stream copy gives ${size} bytes, over the ${maxBytes}-byte limit`);
       strategy = 'reencode';
-      thumbnailTaken = undefined;
     }
   } else {
     await copy?.discard();
   }
   if (strategy === 'reencode') await encode(options, probes, totalSeconds, maxBytes);
 
-  const [output] = await settleAll([probe(options.outputPath), thumbnailTaken ?? thumbnail(options, probes, 'output')] as const);
-  const ready = output.video?.codec === 'h264' && output.video.rotation === 0 && output.audio?.codec === 'aac' && output.audioStreams === 1;
-  if (!output.video || !ready || output.bytes > maxBytes) {
-    throw new Error(`stitched file is not WhatsApp-ready: ${JSON.stringify({ ...output.video, audio: output.audio, bytes: output.bytes })}`);
-  }
-  return {
-    strategy,
-    blockers,
-    bytes: output.bytes,
-    durationSeconds: output.durationSeconds,
-    width: output.video.displayWidth,
-    height: output.video.displayHeight,
-  };
+  const copiedFrom = strategy === 'copy' ? probes[options.referenceIndex]?.video : undefined;
+  const output = await checkReady(options.outputPath, maxBytes, copiedFrom);
+  return { strategy, blockers, ...output, thumbnailFrame: thumbnailFrame(options, probes, strategy) };
 }
