@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Context, Next } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { refusalWhileReceiving } from '../../lib/http/early-refusal.js';
+import { answerWhileReceiving, refusalWhileReceiving } from '../../lib/http/early-refusal.js';
 import { PHOTO_MAX_BYTES } from '../../lib/media/image-intake.js';
 import { ApiError } from './errors.js';
 import { bodyTooLarge, FORM_OVERHEAD_BYTES, readMultipartForm } from './multipart-form.js';
@@ -104,13 +104,25 @@ const webhookLimit = smallBody(WEBHOOK_BODY_LIMIT);
 const textLimit = smallBody(TEXT_BODY_LIMIT);
 
 /**
+ * A streamed path's request refused before its route read the body (a NUL in the query, no token,
+ * an unknown method) is answered while the body is drained, like every other early refusal.
+ */
+const drainWhenRefusedUnread = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const { raw } = c.req;
+  // A body the route took (locked: it reads or drains it itself) is its own.
+  if (c.res.status < 400 || !raw.body || raw.bodyUsed || raw.body.locked) return;
+  c.res = await answerWhileReceiving(c.res, Readable.fromWeb(raw.body as NodeReadableStream<Uint8Array>));
+});
+
+/**
  * Every request body is read under its limit before any route sees it, and every refusal of it is
  * one the client can read (413 with the rest drained; 400 for a malformed form). Multipart forms
  * are parsed here too, except on `streamedPaths` (the video upload streams its own).
  */
 export function bodyLimits(streamedPaths: ReadonlySet<string>) {
   return createMiddleware<AppEnv>((c, next: Next) => {
-    if (isMultipart(c)) return streamedPaths.has(c.req.path) ? next() : multipartForm(c, next);
+    if (isMultipart(c)) return streamedPaths.has(c.req.path) ? drainWhenRefusedUnread(c, next) : multipartForm(c, next);
     if (c.req.path === WEBHOOK_PATH) return webhookLimit(c, next);
     return TEXT_PATHS.has(c.req.path) ? textLimit(c, next) : jsonLimit(c, next);
   });

@@ -37,10 +37,23 @@ export function discardRest(body: Readable, limits = DRAIN_LIMITS): Promise<void
  */
 export function refusalWhileReceiving(status: number, payload: unknown, body: Readable, limits = DRAIN_LIMITS): Response {
   const json = new TextEncoder().encode(JSON.stringify(payload));
+  return whileReceiving(json, status, new Headers({ 'content-type': 'application/json' }), body, limits);
+}
+
+/**
+ * An answer already made (status, headers, body) sent the same way while the rest of `body` is
+ * read and discarded: for a refusal decided before the route read the request (a NUL in the query,
+ * a missing token) on a path whose body the route streams itself.
+ */
+export async function answerWhileReceiving(answer: Response, body: Readable, limits = DRAIN_LIMITS): Promise<Response> {
+  return whileReceiving(new Uint8Array(await answer.arrayBuffer()), answer.status, new Headers(answer.headers), body, limits);
+}
+
+function whileReceiving(bytes: Uint8Array, status: number, headers: Headers, body: Readable, limits: typeof DRAIN_LIMITS): Response {
   const drained = discardRest(body, limits);
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(json);
+      controller.enqueue(bytes);
       void drained.then(() => {
         try {
           controller.close();
@@ -50,8 +63,7 @@ export function refusalWhileReceiving(status: number, payload: unknown, body: Re
       });
     },
   });
-  return new Response(stream, {
-    status,
-    headers: { 'content-type': 'application/json', 'content-length': String(json.byteLength), connection: 'close' },
-  });
+  headers.set('content-length', String(bytes.byteLength));
+  headers.set('connection', 'close');
+  return new Response(stream, { status, headers });
 }

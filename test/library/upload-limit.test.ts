@@ -218,9 +218,30 @@ describe('the upload limit on local storage (VIDEO_UPLOAD_MAX_BYTES 8 MiB)', () 
 
   it('node’s http client, sending when refused mid-stream, gets the 413 without a reset', async () => {
     const user = await stack.as();
-    const answer = await new Promise<{ status: number; sendError: string | undefined }>((resolve, reject) => {
-      const { contentType, body } = multipartStream(head, 64 * MiB);
-      const req = httpRequest(`${stack.url}${UPLOAD_PATH}`, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': contentType } });
+    const answer = await sendWithNodeHttp(UPLOAD_PATH, { authorization: `Bearer ${user.token}` }, 64 * MiB);
+    assert.equal(answer.status, 413);
+    assert.equal(answer.sendError, undefined);
+    assert.deepEqual(await storedUnder(stack, userPrefix(user.userId)), { objects: [], multipartUploads: [] });
+  });
+
+  it('a client reads a refusal made before the upload is read (no token, a NUL in the query) without a reset, also on a connection it asked to close', async () => {
+    const user = await stack.as();
+    for (const [path, headers, status] of [
+      [UPLOAD_PATH, {}, 401],
+      [UPLOAD_PATH, { connection: 'close' }, 401],
+      [`${UPLOAD_PATH}?q=%00`, { authorization: `Bearer ${user.token}`, connection: 'close' }, 400],
+    ] as const) {
+      const answer = await sendWithNodeHttp(path, headers, 64 * MiB);
+      assert.deepEqual(answer, { status, sendError: undefined }, path);
+    }
+    assert.deepEqual(await storedUnder(stack, userPrefix(user.userId)), { objects: [], multipartUploads: [] });
+  });
+
+  /** Streams a `bytes` upload with node's http client, which sends on after an answer arrives; its status and any send error. */
+  function sendWithNodeHttp(path: string, headers: Record<string, string>, bytes: number): Promise<{ status: number; sendError: string | undefined }> {
+    return new Promise((resolve, reject) => {
+      const { contentType, body } = multipartStream(head, bytes);
+      const req = httpRequest(`${stack.url}${path}`, { method: 'POST', headers: { ...headers, 'content-type': contentType } });
       let sendError: string | undefined;
       let status: number | undefined;
       req.on('error', (error: NodeJS.ErrnoException) => (sendError = error.code ?? error.message));
@@ -234,8 +255,5 @@ describe('the upload limit on local storage (VIDEO_UPLOAD_MAX_BYTES 8 MiB)', () 
         req.end();
       })().catch((error: unknown) => req.destroy(error as Error));
     });
-    assert.equal(answer.status, 413);
-    assert.equal(answer.sendError, undefined);
-    assert.deepEqual(await storedUnder(stack, userPrefix(user.userId)), { objects: [], multipartUploads: [] });
-  });
+  }
 });
