@@ -57,6 +57,12 @@ export interface ActivityProgress {
    * lost (what it did may have to be found); undefined on the first attempt.
    */
   earlierAttemptsSince?: Date;
+  /**
+   * Once `signal` has aborted: whether only this attempt stopped and the work goes on in another
+   * (what it started must be left running), rather than the job being cancelled or its run closed.
+   * Without it, the abort's reason decides alone (providers/progress.ts, stopsOnlyThisAttempt).
+   */
+  onlyThisAttemptStopped?(): Promise<boolean>;
 }
 
 export interface LipsyncGenerator {

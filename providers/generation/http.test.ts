@@ -166,12 +166,20 @@ describe('HTTP video generator', () => {
     assert.deepEqual(fake.cancels, [fake.polls[0]]);
   });
 
-  for (const reason of ['TIMED_OUT', 'NOT_FOUND']) {
-    it(`leaves the prediction running when only this attempt stops (${reason}: the server timed it out and another attempt may hold the prediction)`, async () => {
+  it('leaves the prediction running when only this attempt stops (timed out)', async () => {
+    fake.plan = ['processing'];
+    await assert.rejects(generator.generate(request(), abortingAfterFirstPoll(new CancelledFailure('TIMED_OUT'))), CancelledFailure);
+    assert.equal(fake.polls.length, 1);
+    assert.deepEqual(fake.cancels, []);
+  });
+
+  it('on NOT_FOUND asks whether the run is still open: left running if so (another attempt holds it), cancelled if it closed', async () => {
+    for (const [open, cancelled] of [[true, 0], [false, 1]] as const) {
       fake.plan = ['processing'];
-      await assert.rejects(generator.generate(request(), abortingAfterFirstPoll(new CancelledFailure(reason))), CancelledFailure);
-      assert.equal(fake.polls.length, 1);
-      assert.deepEqual(fake.cancels, []);
-    });
-  }
+      const cancels = fake.cancels.length;
+      const run = { ...abortingAfterFirstPoll(new CancelledFailure('NOT_FOUND')), onlyThisAttemptStopped: async () => open };
+      await assert.rejects(generator.generate(request(), run), CancelledFailure);
+      assert.equal(fake.cancels.length - cancels, cancelled, `run open: ${open}`);
+    }
+  });
 });

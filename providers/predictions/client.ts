@@ -6,11 +6,11 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 
 import { httpJson, httpRequest } from '../http.js';
 import type { ActivityProgress } from '../ports.js';
+import { stopsOnlyThisAttempt } from '../progress.js';
 import { ProviderError } from '../provider-error.js';
 import { MAX_PAGES, PredictionPageSchema, ResumeSchema, searchPage } from './lost-create.js';
 
@@ -45,15 +45,6 @@ const PredictionSchema = z.object({
 });
 type Prediction = z.infer<typeof PredictionSchema>;
 
-
-/**
- * Temporal aborts an attempt with a CancelledFailure naming why. After these the next attempt
- * resumes the prediction, so it must keep running. NOT_FOUND is what a living worker hears at its
- * next heartbeat once the server has timed its attempt out and scheduled another (as well as when
- * the run has closed): cancelling then failed the attempt that had taken the prediction over
- * (the chaos run, on a loaded machine). A closed run's prediction is left to finish unpolled.
- */
-const ATTEMPT_ONLY_REASONS = new Set(['TIMED_OUT', 'NOT_FOUND', 'WORKER_SHUTDOWN', 'PAUSED', 'HEARTBEAT_DETAILS_CONVERSION_FAILED']);
 
 /** Where the API is and how patiently to talk to it; what an adapter's options share. */
 export interface PredictionsApiOptions {
@@ -112,7 +103,8 @@ export class PredictionsClient {
    * failure's message is "<label> failed: <the provider's reason>"), `${provider}_NO_OUTPUT_URL`,
    * and the retryable HTTP, timeout, bad-response and download errors. When progress.signal aborts
    * it rethrows the signal's reason, first cancelling the prediction unless only this attempt is
-   * stopping (TIMED_OUT, WORKER_SHUTDOWN, …: the next attempt resumes it).
+   * stopping (progress.onlyThisAttemptStopped: timed out, worker shutting down, …; the next
+   * attempt resumes it).
    */
   async run(request: PredictionRequest, progress: ActivityProgress): Promise<{ predictionId: string }> {
     const { signal } = progress;
@@ -135,7 +127,9 @@ export class PredictionsClient {
       return { predictionId };
     } catch (error) {
       if (!signal.aborted) throw error;
-      if (predictionId && !(signal.reason instanceof CancelledFailure && ATTEMPT_ONLY_REASONS.has(signal.reason.message))) {
+      // Left running when only this attempt stopped: the next one resumes it.
+      const attemptOnly = progress.onlyThisAttemptStopped ? await progress.onlyThisAttemptStopped() : stopsOnlyThisAttempt(signal.reason);
+      if (predictionId && !attemptOnly) {
         await this.cancel(predictionId);
       }
       throw signal.reason ?? error;
