@@ -13,7 +13,7 @@ export interface UserRecord {
  * for it to commit, and the read that follows is a new statement (READ COMMITTED), so it sees that
  * row. A read in the insert's own statement would not: its snapshot predates the other commit.
  */
-export async function findOrCreateUser(sql: Sql, keys: PhoneKeys, e164: string): Promise<UserRecord & { created: boolean }> {
+export async function findOrCreateUser(sql: Sql, keys: PhoneKeys, e164: string, attempt = 1): Promise<UserRecord & { created: boolean }> {
   const index = phoneIndex(keys, e164);
   const [created] = await sql<{ id: string }[]>`
     with created as (
@@ -28,6 +28,8 @@ export async function findOrCreateUser(sql: Sql, keys: PhoneKeys, e164: string):
   const [row] = await sql<{ id: string; verified: boolean | null }[]>`
     select u.id, v.is_verified as verified from users u left join user_verification v on v.user_id = u.id
     where u.phone_index = ${index}`;
+  // Removed between the two statements by the request that created it, which failed (submission.ts, forgetNewUser): create it anew.
+  if (!row && attempt < 3) return findOrCreateUser(sql, keys, e164, attempt + 1);
   if (!row) throw new Error('user vanished right after it was created');
   return { id: row.id, verified: row.verified === true, created: false };
 }
