@@ -178,8 +178,7 @@ export function submitFigures(report: Report, options: SubmitOptions): Figure[] 
   const api = summary(report.apiRuns);
   const bare = summary(report.bareRuns);
   const ratio = api.perSecond / bare.perSecond;
-  const growth = report.after.rss - report.before.rss;
-  const growthPer1000 = (growth * 1000) / report.parkedAdded / 1024 / 1024;
+  const growthMb = (report.after.rss - report.before.rss) / 1024 / 1024;
   const failures = api.failures + bare.failures;
   return [
     { name: 'submit: POST /api/v1/video/submit', value: `${api.perSecond.toFixed(1)}/s, p50 ${api.p50.toFixed(0)} ms`, goal: '-', verdict: failures ? `${failures} failed` : '-', command },
@@ -187,9 +186,10 @@ export function submitFigures(report: Report, options: SubmitOptions): Figure[] 
     { name: 'submit: API / bare rate', value: ratio.toFixed(2), goal: '>= 0.80', verdict: atLeast(ratio, 0.8), command },
     {
       name: `worker RSS growth, ${report.parkedAdded} parked`,
-      value: `${(growth / 1024 / 1024).toFixed(0)} MB (${growthPer1000.toFixed(0)} MB per 1000)`,
-      goal: '<= 100 MB per 1000',
-      verdict: atMost(growthPer1000, 100),
+      value: `${growthMb.toFixed(0)} MB`,
+      goal: '<= 100 MB for 1000',
+      // Not scaled from fewer: the sticky cache (100 workflows) caps what parked workflows hold, so growth is not linear.
+      verdict: report.parkedAdded >= 1000 ? atMost(growthMb, 100) : `not judged (${report.parkedAdded} < 1000 parked)`,
       command,
     },
   ];

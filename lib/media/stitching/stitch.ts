@@ -204,7 +204,7 @@ export function writeThumbnail(frame: ThumbnailFrame, thumbnailPath: string, sig
 
 /**
  * Stream copy when every input matches (see streamCopyBlockers) and the result fits `maxBytes`,
- * else one encoding pass; then the result is probed and must be WhatsApp-ready. Rejects with
+ * else one encoding pass; then the result must be WhatsApp-ready (checkReady). Rejects with
  * STITCH_INPUT_UNREADABLE for an input ffprobe cannot read or without video, STITCH_OVER_SIZE_LIMIT
  * when no encode fits, the signal's reason when aborted (after ffmpeg has exited), and a plain
  * Error when ffmpeg fails or the result is not ready.
