@@ -88,6 +88,10 @@ describe('npm start supervisor', { timeout: 240_000 }, () => {
     await first.waitFor(/up and running/);
     assert.match(first.output, new RegExp(`Temporal UI\\s+http://localhost:8233`));
     assert.match(first.output, new RegExp(`API metrics\\s+http://localhost:${apiPort}/metrics`));
+    for (const page of ['/closeup/', '/studio/']) {
+      assert.match(first.output, new RegExp(`page\\s+http://localhost:${apiPort}${page}`));
+      assert.equal((await fetch(`${api}${page}`)).status, 200, `${page} is served`);
+    }
     assert.match(first.output, new RegExp(`Worker metrics\\s+http://localhost:${workerMetricsPort}/metrics`));
     const ready = await fetch(`${api}/readyz`);
     assert.equal(ready.status, 200);

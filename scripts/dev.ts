@@ -162,6 +162,8 @@ async function main() {
     [
       'up and running',
       `  API            ${config.PUBLIC_BASE_URL}`,
+      `  Close-Up page  ${config.PUBLIC_BASE_URL}/closeup/`,
+      `  Studio page    ${config.PUBLIC_BASE_URL}/studio/`,
       `  API docs       ${config.PUBLIC_BASE_URL}/docs  (spec: /openapi.json)`,
       `  API metrics    ${config.PUBLIC_BASE_URL}/metrics${config.METRICS_TOKEN ? '  (bearer METRICS_TOKEN)' : ''}`,
       `  Worker metrics ${config.WORKER_METRICS_PORT ? `http://localhost:${config.WORKER_METRICS_PORT}/metrics` : 'off (WORKER_METRICS_PORT=0)'}`,
