@@ -11,8 +11,22 @@ export interface MinioServer {
   stop(): Promise<void>;
 }
 
-/** A MinIO server on free loopback ports with its data in `dataDir`, answering when this resolves. */
+/**
+ * A MinIO server on free loopback ports with its data in `dataDir`, answering when this resolves.
+ * A port found free can be taken before MinIO binds it (the Temporal dev server picks its own
+ * ports at the same moment): then it is started again on other ports, up to three times.
+ */
 export async function startMinio(options: { bin: string; dataDir: string; timeoutMs?: number }): Promise<MinioServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMinioOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !/port is already in use/i.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startMinioOnce(options: { bin: string; dataDir: string; timeoutMs?: number }): Promise<MinioServer> {
   await mkdir(options.dataDir, { recursive: true });
   const [port, consolePort] = [await freePort(), await freePort()];
   const accessKey = 'reelflow-test';
