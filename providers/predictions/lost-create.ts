@@ -33,7 +33,7 @@ export const PredictionPageSchema = z.object({
 type ListedPrediction = z.infer<typeof PredictionPageSchema>['results'][number];
 
 /** How much earlier than our own clock said the provider may have stamped the create. */
-export const CLOCK_SKEW_MS = 60_000;
+const CLOCK_SKEW_MS = 60_000;
 /** Pages looked through at most (1,000 predictions): a busy account's minutes of predictions. */
 export const MAX_PAGES = 10;
 
@@ -42,7 +42,7 @@ export const MAX_PAGES = 10;
  * may be a version id, `owner/name:version` or an official model's `owner/name`) and the same
  * input, URLs compared without their query strings (signed URLs are signed again per attempt).
  */
-export function isSameRequest(listed: ListedPrediction, request: { version: string; input: Record<string, unknown> }): boolean {
+function isSameRequest(listed: ListedPrediction, request: { version: string; input: Record<string, unknown> }): boolean {
   const models = [listed.version, listed.model, listed.model && listed.version ? `${listed.model}:${listed.version}` : undefined];
   return models.includes(request.version) && canonical(listed.input) === canonical(request.input);
 }
