@@ -122,7 +122,7 @@ async function main() {
     services.push({
       name: 'temporal',
       command: temporalCli,
-      // The WAL pragmas make the file-backed dev server an order of magnitude faster.
+      // The WAL pragmas make the file-backed dev server start workflows 2.4-3.5x as fast (npm run bench -- --only store).
       args: [
         'server', 'start-dev',
         '--ip', temporalHost, '--port', temporalPort, '--ui-port', String(config.TEMPORAL_UI_PORT),
