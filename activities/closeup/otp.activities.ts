@@ -46,8 +46,12 @@ export function createOtpActivities(deps: OtpActivityDeps) {
                expires_at = now() + ${Math.round(deps.otpExpiryMinutes * 60_000)} * interval '1 millisecond'
         where id = ${request.otpId} and sent_at is null and superseded_at is null and used_at is null
         returning id`;
-      // Another attempt claimed it meanwhile, or it was superseded or used.
-      if (!claimed) return { sent: (await sentAt(request.otpId)) !== null };
+      if (!claimed) {
+        // Another attempt claimed it meanwhile (sent), or it was superseded or used (not sent).
+        const [now] = await deps.sql<{ sent: boolean }[]>`
+          select sent_at is not null and superseded_at is null and used_at is null as sent from user_otp where id = ${request.otpId}`;
+        return { sent: now?.sent === true };
+      }
       try {
         await deps.sender.send({ to: decryptPhone(deps.phoneKeys, otp.phone_encrypted), text: otpText(code, deps.otpExpiryMinutes) });
       } catch (error) {
@@ -58,10 +62,6 @@ export function createOtpActivities(deps: OtpActivityDeps) {
     },
   };
 
-  async function sentAt(otpId: number): Promise<Date | null> {
-    const [row] = await deps.sql<{ sent_at: Date | null; superseded_at: Date | null; used_at: Date | null }[]>`select sent_at, superseded_at, used_at from user_otp where id = ${otpId}`;
-    return row && !row.superseded_at && !row.used_at ? row.sent_at : null;
-  }
 }
 
 export type OtpActivities = ReturnType<typeof createOtpActivities>;

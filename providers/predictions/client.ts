@@ -128,10 +128,8 @@ export class PredictionsClient {
     } catch (error) {
       if (!signal.aborted) throw error;
       // Left running when only this attempt stopped: the next one resumes it.
-      const attemptOnly = progress.onlyThisAttemptStopped ? await progress.onlyThisAttemptStopped() : stopsOnlyThisAttempt(signal.reason);
-      if (predictionId && !attemptOnly) {
-        await this.cancel(predictionId);
-      }
+      const attemptOnly = () => (progress.onlyThisAttemptStopped ? progress.onlyThisAttemptStopped() : Promise.resolve(stopsOnlyThisAttempt(signal.reason)));
+      if (predictionId && !(await attemptOnly())) await this.cancel(predictionId);
       throw signal.reason ?? error;
     }
   }

@@ -14,9 +14,9 @@ const { refundDubbing } = proxyActivities<DubbingActivities>(jobActivityOptions)
  * taken over within a heartbeat timeout rather than after its whole start-to-close timeout.
  */
 function stageActivities(tuning: JobTuning | undefined) {
-  const heartbeating = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
-  const { speakTranscript } = proxyActivities<DubbingActivities>({ ...heartbeating, ...heartbeatingStageTimeouts(tuning, { attempt: '10m', budget: '1h' }) });
-  const { lipsyncDub } = proxyActivities<DubbingActivities>({ ...heartbeating, ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }) });
+  const waitsForStop = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+  const { speakTranscript } = proxyActivities<DubbingActivities>({ ...waitsForStop, ...heartbeatingStageTimeouts(tuning, { attempt: '10m', budget: '1h' }) });
+  const { lipsyncDub } = proxyActivities<DubbingActivities>({ ...waitsForStop, ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }) });
   const { saveDub } = proxyActivities<DubbingActivities>(heartbeatingStageTimeouts(tuning, { attempt: '15m', budget: '1h' }));
   return { speakTranscript, lipsyncDub, saveDub };
 }
