@@ -40,15 +40,18 @@ export function atLeast(value: number, floor: number): string {
 }
 
 export function printTable(figures: readonly Figure[]): void {
-  const headers: Figure = { name: 'figure', value: 'value', goal: 'goal', verdict: 'ratio / pass', command: 'reproduce with' };
-  const columns = ['name', 'value', 'goal', 'verdict'] as const;
-  const widths = Object.fromEntries(columns.map((column) => [column, Math.max(...[headers, ...figures].map((figure) => figure[column].length))])) as Record<
-    (typeof columns)[number],
-    number
-  >;
-  const line = (figure: Figure) => `  ${columns.map((column) => figure[column].padEnd(widths[column])).join('  ')}  ${figure.command}`;
+  printRows(
+    ['figure', 'value', 'goal', 'ratio / pass', 'reproduce with'],
+    figures.map((figure) => [figure.name, figure.value, figure.goal, figure.verdict, figure.command]),
+  );
+}
+
+/** A plain-text table: each column padded to its widest cell, the last (a command) left as it is. */
+export function printRows(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = headers.slice(0, -1).map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) => `  ${[...widths.map((width, column) => (cells[column] ?? '').padEnd(width)), cells[widths.length] ?? ''].join('  ')}`;
   console.log('');
   console.log(line(headers));
-  console.log(`  ${columns.map((column) => '-'.repeat(widths[column])).join('  ')}  ${'-'.repeat(14)}`);
-  for (const figure of figures) console.log(line(figure));
+  console.log(line([...widths.map((width) => '-'.repeat(width)), '-'.repeat(14)]));
+  for (const row of rows) console.log(line(row));
 }

@@ -59,8 +59,8 @@ export interface WorkerPool {
   crashes: () => string[];
 }
 
-/** `logFile` collects every worker's output, each after it ends. */
-export function workerPool(env: NodeJS.ProcessEnv, logFile: string): WorkerPool {
+/** `logFile` collects every worker's output, each after it ends; `name` prefixes each worker's number (pools side by side). */
+export function workerPool(env: NodeJS.ProcessEnv, logFile: string, name = ''): WorkerPool {
   let current: WorkerProcess | undefined;
   let kills = 0;
   let starts = 0;
@@ -74,7 +74,7 @@ export function workerPool(env: NodeJS.ProcessEnv, logFile: string): WorkerPool 
     },
     async start() {
       starts += 1;
-      const worker = await startWorkerProcess(String(starts), env);
+      const worker = await startWorkerProcess(`${name}${starts}`, env);
       // A worker that exits on its own (not killed here) is a finding: keep its output.
       worker.child.once('exit', (code, signal) => {
         void appendFile(logFile, `--- worker ${worker.name} (pid ${worker.pid}) ended by ${signal ?? code} ---\n${worker.output()}\n`);

@@ -32,8 +32,62 @@ export interface ChaosWorld {
   teardown(): Promise<void>;
 }
 
-function tool(variable: string, name: string): string {
+/** A binary the bootstrap builds into .tools/bin, or the path in `variable`. */
+export function tool(variable: string, name: string): string {
   return process.env[variable] ?? join(root, '.tools/bin', name);
+}
+
+/** Creates and migrates the run's database and registers reelflow's search attributes in `namespace`. */
+export async function prepareStores(databaseUrl: string, temporalAddress: string, namespace: string): Promise<void> {
+  await ensureDatabase(databaseUrl);
+  const migrator = createSql(databaseUrl, { max: 1 });
+  await migrate(migrator).finally(() => migrator.end());
+  const connection = await Connection.connect({ address: temporalAddress });
+  await ensureSearchAttributes(connection, namespace).finally(() => connection.close());
+}
+
+/**
+ * What every reelflow process of a run is given: its own PostgreSQL database, Temporal server,
+ * S3 on MinIO, local text and speech, and the provider fakes; the API on `apiPort`.
+ */
+export function runEnv(options: {
+  apiPort: number;
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  bundlePath: string;
+  minio: MinioServer;
+  scratch: string;
+  providers: ChaosProviders;
+}): NodeJS.ProcessEnv {
+  const apiUrl = `http://127.0.0.1:${options.apiPort}`;
+  return {
+    ...process.env,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    PORT: String(options.apiPort),
+    PUBLIC_BASE_URL: apiUrl,
+    DATABASE_URL: options.databaseUrl,
+    TEMPORAL_ADDRESS: options.temporalAddress,
+    TEMPORAL_NAMESPACE: options.namespace,
+    TEMPORAL_TASK_QUEUE: options.taskQueue,
+    WORKFLOW_BUNDLE_PATH: options.bundlePath,
+    STORAGE_BACKEND: 's3',
+    S3_ENDPOINT: options.minio.endpoint,
+    S3_BUCKET: 'reelflow-chaos',
+    S3_REGION: 'us-east-1',
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: options.minio.accessKey,
+    AWS_SECRET_ACCESS_KEY: options.minio.secretKey,
+    MEDIA_ROOT: join(options.scratch, 'media'),
+    PHOTO_VALIDATOR: 'local',
+    LLM_PROVIDER: 'local',
+    TTS_PROVIDER: 'local',
+    TMPDIR: join(options.scratch, 'tmp'),
+    ...options.providers.env,
+  };
 }
 
 export async function startChaosWorld(options: { keepScratch?: boolean; say: (line: string) => void }): Promise<ChaosWorld> {
@@ -55,46 +109,19 @@ export async function startChaosWorld(options: { keepScratch?: boolean; say: (li
     ]);
     stops.push(() => postgres.stop('fast'), () => temporal.stop(), () => (minio as MinioServer).stop());
     const databaseUrl = postgres.url('reelflow_chaos');
-    await ensureDatabase(databaseUrl);
-    const migrator = createSql(databaseUrl, { max: 1 });
-    await migrate(migrator).finally(() => migrator.end());
-    const connection = await Connection.connect({ address: temporal.address });
-    await ensureSearchAttributes(connection, 'default').finally(() => connection.close());
+    await prepareStores(databaseUrl, temporal.address, 'default');
     options.say(`servers: PostgreSQL 127.0.0.1:${pgPort}, Temporal ${temporal.address}, MinIO ${minio.endpoint}, API ${apiUrl}; scratch ${scratch}`);
 
     const providers = await startChaosProviders({ apiUrl, scratch });
     stops.push(() => providers.close());
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: String(apiPort),
-      PUBLIC_BASE_URL: apiUrl,
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: 'chaos',
-      WORKFLOW_BUNDLE_PATH: bundlePath,
-      STORAGE_BACKEND: 's3',
-      S3_ENDPOINT: minio.endpoint,
-      S3_BUCKET: 'reelflow-chaos',
-      S3_REGION: 'us-east-1',
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: minio.accessKey,
-      AWS_SECRET_ACCESS_KEY: minio.secretKey,
-      MEDIA_ROOT: join(scratch, 'media'),
-      PHOTO_VALIDATOR: 'local',
-      LLM_PROVIDER: 'local',
-      TTS_PROVIDER: 'local',
+      ...runEnv({ apiPort, databaseUrl, temporalAddress: temporal.address, namespace: 'default', taskQueue: 'chaos', bundlePath, minio, scratch, providers }),
       // A killed worker's stage is retried elsewhere after this many seconds of silence.
       ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS: '4',
       MV_SYNC_TIMEOUT_SECONDS: '2',
       FEED_VIDEO_COST: '3',
       VIDEO_QUEUE_MAXSIZE: '200',
       VIDEO_MAX_CONCURRENT_GENERATIONS: '2',
-      TMPDIR: join(scratch, 'tmp'),
-      ...providers.env,
     };
     const config = loadConfig(env);
     const workers = workerPool(env, join(scratch, 'workers.log'));
