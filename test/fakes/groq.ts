@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson, startLoopbackServer } from './loopback.js';
+import { createRateLimiter, type RateLimitOption } from './rate-limit.js';
 
 /**
  * Groq's OpenAI-compatible chat completions (POST /openai/v1/chat/completions) as documented at
@@ -12,7 +13,9 @@ import { readBody, sendJson, startLoopbackServer } from './loopback.js';
  * the models listed there (400, Groq's wording), `strict: true` only with every property required
  * and objects closed (400; that wording is ours, Groq's is not documented), `json_object` only
  * when the messages mention JSON (400, Groq's wording).
- * The assistant's answers are scripted; so are failures, one per request, and a hang.
+ * The assistant's answers are scripted; so are failures, one per request, and a hang. Given
+ * `rateLimit`, requests beyond it are answered 429 rate_limit_exceeded with retry-after (counted in
+ * `tooManyRequests`, not kept in `requests`).
  */
 
 export const GROQ_FAKE_KEY = 'gsk_test_key';
@@ -32,17 +35,20 @@ export type GroqScripted = { status: number; body: unknown; headers?: Record<str
 
 const groqError = (message: string, type: string, code?: string) => ({ error: { message, type, ...(code ? { code } : {}) } });
 
+/** Groq's 429 on its requests-per-minute limit, with the retry-after it sends. */
+const rateLimitedAnswer = (seconds: number) => ({
+  status: 429,
+  headers: { 'retry-after': String(seconds), 'x-ratelimit-limit-requests': '1000', 'x-ratelimit-remaining-requests': '0' },
+  body: groqError(
+    `Rate limit reached for model \`${GROQ_FAKE_MODEL}\` in organization \`org_test\` service tier \`on_demand\` on requests per minute (RPM): Limit 30, Used 30, Requested 1. Please try again in ${seconds}s.`,
+    'requests',
+    'rate_limit_exceeded',
+  ),
+});
+
 /** Failures as Groq answers them, to push onto `fake.failures`. */
 export const groqFailures = {
-  rateLimited: (seconds: number): GroqScripted => ({
-    status: 429,
-    headers: { 'retry-after': String(seconds), 'x-ratelimit-limit-requests': '1000', 'x-ratelimit-remaining-requests': '0' },
-    body: groqError(
-      `Rate limit reached for model \`${GROQ_FAKE_MODEL}\` in organization \`org_test\` service tier \`on_demand\` on requests per minute (RPM): Limit 30, Used 30, Requested 1. Please try again in ${seconds}s.`,
-      'requests',
-      'rate_limit_exceeded',
-    ),
-  }),
+  rateLimited: (seconds: number): GroqScripted => rateLimitedAnswer(seconds),
   serverError: (): GroqScripted => ({ status: 500, body: groqError('Internal Server Error', 'internal_server_error') }),
   unavailable: (): GroqScripted => ({ status: 503, body: groqError('Service Unavailable', 'internal_server_error', 'service_unavailable') }),
   badRequest: (message = "'messages.0' : for 'role:user' the following must be satisfied[('messages.0.content' : value must be a string)]"): GroqScripted => ({
@@ -111,7 +117,8 @@ export interface GroqRequest {
   bytes: number;
 }
 
-export async function startGroqFake() {
+export async function startGroqFake(options: { rateLimit?: RateLimitOption } = {}) {
+  const limiter = createRateLimiter(options.rateLimit);
   const requests: GroqRequest[] = [];
   const failures: GroqScripted[] = [];
   /** What the model says, one per successful request; 'APPROVED' when empty. */
@@ -124,6 +131,10 @@ export async function startGroqFake() {
     }
     if (request.headers.authorization !== `Bearer ${GROQ_FAKE_KEY}`) {
       return sendJson(response, 401, groqError('Invalid API Key', 'invalid_request_error', 'invalid_api_key'));
+    }
+    if (!limiter.admit()) {
+      const limited = rateLimitedAnswer(limiter.retryAfterSeconds());
+      return sendJson(response, limited.status, limited.body, limited.headers);
     }
     let body: GroqRequest['body'];
     try {
@@ -178,6 +189,10 @@ export async function startGroqFake() {
     requests,
     failures,
     answers,
+    /** Requests answered 429 because they came beyond `rateLimit`. */
+    get tooManyRequests() {
+      return limiter.refused;
+    },
     close: server.close,
   };
 }

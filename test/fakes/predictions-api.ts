@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson, startLoopbackServer } from './loopback.js';
+import { createRateLimiter, type RateLimitOption } from './rate-limit.js';
 
 /**
  * A Replicate-style predictions API as documented: Bearer auth, POST /predictions → 201 with a
@@ -49,6 +50,8 @@ export interface PredictionsApiFake<Input> {
   /** Spreads each file download over this many ms (a slow file host); 0 sends it at once. */
   downloadMs: number;
   script: { create: ScriptedAnswer[]; poll: ScriptedAnswer[]; download: ScriptedAnswer[] };
+  /** Creates answered 429 because they came beyond `rateLimit`. */
+  readonly tooManyRequests: number;
   /** Moves a prediction to a status right away (the provider finishing, or failing, on its own). */
   settle(id: string, status: PredictionStatus): void;
   close(): Promise<void>;
@@ -62,6 +65,12 @@ export interface PredictionsApiFakeOptions<Input> {
   parseInput: (input: unknown) => { input: Input } | { invalid: string };
   failureError?: string;
   separateFileHost?: boolean;
+  /**
+   * Creates per second (Replicate meters creates apart from its other endpoints, at 600 a minute
+   * by default); creates beyond it are answered 429 {detail} with Retry-After. Polls, cancels,
+   * listings and downloads are not limited.
+   */
+  rateLimit?: RateLimitOption;
 }
 
 const problem = (response: ServerResponse, status: number, title: string, detail: string) =>
@@ -69,6 +78,7 @@ const problem = (response: ServerResponse, status: number, title: string, detail
 
 export async function startPredictionsApiFake<Input>(options: PredictionsApiFakeOptions<Input>): Promise<PredictionsApiFake<Input>> {
   const predictions = new Map<string, FakePrediction<Input>>();
+  const limiter = createRateLimiter(options.rateLimit);
   const fake: Omit<PredictionsApiFake<Input>, 'url' | 'close'> = {
     creates: [],
     polls: [],
@@ -81,6 +91,9 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
     listPageSize: 100,
     listings: 0,
     script: { create: [], poll: [], download: [] },
+    get tooManyRequests() {
+      return limiter.refused;
+    },
     settle(id, status) {
       const prediction = predictions.get(id);
       if (!prediction) throw new Error(`no prediction ${id}`);
@@ -174,6 +187,10 @@ export async function startPredictionsApiFake<Input>(options: PredictionsApiFake
 
     if (request.method === 'GET' && path === '/predictions') return list(response, request.url ?? '/');
     if (request.method === 'POST' && path === '/predictions') {
+      if (!limiter.admit()) {
+        const seconds = limiter.retryAfterSeconds();
+        return sendJson(response, 429, { detail: `Request was throttled. Your rate limit resets in ~${seconds}s.` }, { 'retry-after': String(seconds) });
+      }
       const scripted = fake.script.create.shift();
       if (scripted === 'lost') return create(response, raw, false);
       return scripted ? answer(response, scripted) : create(response, raw);

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { readBody, sendJson, startLoopbackServer, type LoopbackServer } from './loopback.js';
+import { createRateLimiter, type RateLimitOption } from './rate-limit.js';
 
 /** What a fake answers instead of its normal response, once per scripted entry. */
 export type ScriptedAnswer = { status: number; body: unknown; headers?: Record<string, string> } | 'hang';
@@ -18,14 +19,17 @@ export interface SmsWebhookReceipt {
 /**
  * An SMS gateway that follows docs/otp-sms-webhook.md independently of the sender's code:
  * HMAC-SHA256 over "<timestamp>.<raw body>", hex, constant-time compare, 5-minute freshness.
+ * Given `rateLimit`, texts beyond it are answered 429 with Retry-After (counted in `tooManyRequests`).
  */
-export async function startSmsWebhookReceiver(options: { secret: string; toleranceSeconds?: number }) {
+export async function startSmsWebhookReceiver(options: { secret: string; toleranceSeconds?: number; rateLimit?: RateLimitOption }) {
   const received: SmsWebhookReceipt[] = [];
   const rejected: string[] = [];
   const script: ScriptedAnswer[] = [];
   const tolerance = options.toleranceSeconds ?? 300;
+  const limiter = createRateLimiter(options.rateLimit);
   const server: LoopbackServer = await startLoopbackServer(async (request, response) => {
     const raw = await readBody(request);
+    if (!limiter.admit()) return sendJson(response, 429, { error: 'rate limited' }, { 'retry-after': String(limiter.retryAfterSeconds()) });
     const next = script.shift();
     if (next) return answerScripted(response, next);
     const timestamp = String(request.headers['x-reelflow-timestamp'] ?? '');
@@ -41,7 +45,16 @@ export async function startSmsWebhookReceiver(options: { secret: string; toleran
     received.push(body);
     sendJson(response, 200, { id: `sms-${received.length}` });
   });
-  return { ...server, received, rejected, script };
+  return {
+    ...server,
+    received,
+    rejected,
+    script,
+    /** Texts answered 429 because they came beyond `rateLimit`. */
+    get tooManyRequests() {
+      return limiter.refused;
+    },
+  };
 }
 
 export interface TwilioSent {
@@ -53,15 +66,18 @@ export interface TwilioSent {
 
 /**
  * Twilio's Messages API as documented: basic auth with the account SID and token, form-encoded
- * To/From/Body, 201 with a message resource, errors as {code, message, more_info, status}.
+ * To/From/Body, 201 with a message resource, errors as {code, message, more_info, status}. Given
+ * `rateLimit`, requests beyond it are answered 429 with error 20429 (counted in `tooManyRequests`).
  */
-export async function startTwilioFake(options: { accountSid: string; authToken: string; invalidNumbers?: string[]; unsubscribedNumbers?: string[] }) {
+export async function startTwilioFake(options: { accountSid: string; authToken: string; invalidNumbers?: string[]; unsubscribedNumbers?: string[]; rateLimit?: RateLimitOption }) {
   const sent: TwilioSent[] = [];
   const script: ScriptedAnswer[] = [];
+  const limiter = createRateLimiter(options.rateLimit);
   const twilioError = (response: ServerResponse, status: number, code: number, message: string) =>
     sendJson(response, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
   const server = await startLoopbackServer(async (request, response) => {
     const form = new URLSearchParams((await readBody(request)).toString('utf8'));
+    if (!limiter.admit()) return twilioError(response, 429, 20429, 'Too Many Requests');
     const next = script.shift();
     if (next) return answerScripted(response, next);
     if (request.method !== 'POST' || request.url !== `/2010-04-01/Accounts/${options.accountSid}/Messages.json`) {
@@ -81,5 +97,13 @@ export async function startTwilioFake(options: { accountSid: string; authToken: 
     sent.push({ sid, to, from: form.get('From') ?? '', body: form.get('Body') ?? '' });
     sendJson(response, 201, { sid, status: 'queued', to, from: form.get('From'), body: form.get('Body'), account_sid: options.accountSid });
   });
-  return { ...server, sent, script };
+  return {
+    ...server,
+    sent,
+    script,
+    /** Requests answered 429 (20429) because they came beyond `rateLimit`. */
+    get tooManyRequests() {
+      return limiter.refused;
+    },
+  };
 }

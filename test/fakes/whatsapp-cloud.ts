@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readBody, sendJson, startLoopbackServer } from './loopback.js';
+import { createRateLimiter, type RateLimitOption } from './rate-limit.js';
 
 /**
  * The WhatsApp Cloud API (Graph) as documented: media upload (multipart), template messages,
@@ -67,6 +68,12 @@ export interface WhatsAppCloudFakeOptions {
   autoSentWebhook?: boolean;
   /** Delay before answering a send the fake has already accepted (and announced by webhook). */
   sendDelayMs?: number;
+  /**
+   * Messages per second (the business number's throughput); sends beyond it are answered with
+   * the throughput error 130429 as Meta documents it (HTTP 400, no Retry-After), counted in
+   * `tooManyRequests`. Media uploads are not messages and are not limited.
+   */
+  rateLimit?: RateLimitOption;
 }
 
 export async function startWhatsAppCloudFake(options: WhatsAppCloudFakeOptions) {
@@ -78,6 +85,7 @@ export async function startWhatsAppCloudFake(options: WhatsAppCloudFakeOptions) 
   const webhookResults: number[] = [];
   const pending = new Set<Promise<unknown>>();
   const closing = new AbortController();
+  const limiter = createRateLimiter(options.rateLimit);
 
   const answer = (response: ServerResponse, scripted: GraphAnswer) => {
     if (scripted !== 'hang') sendJson(response, scripted.status, scripted.body, scripted.headers);
@@ -148,6 +156,7 @@ export async function startWhatsAppCloudFake(options: WhatsAppCloudFakeOptions) 
       return sendJson(response, 200, { id: upload.id });
     }
     if (request.method === 'POST' && request.url === `/${options.phoneNumberId}/messages`) {
+      if (!limiter.admit()) return answer(response, GRAPH_ERRORS.throughput());
       const scripted = script.messages.shift();
       if (scripted) return answer(response, scripted);
       const body = JSON.parse(raw.toString('utf8')) as {
@@ -201,6 +210,10 @@ export async function startWhatsAppCloudFake(options: WhatsAppCloudFakeOptions) 
     settings,
     webhookResults,
     emitStatus,
+    /** Sends refused with 130429 because they came beyond `rateLimit`. */
+    get tooManyRequests() {
+      return limiter.refused;
+    },
     /** Waits for the status webhooks the fake has started sending. */
     settled: () => Promise.allSettled([...pending]),
     close: async () => {
