@@ -6,6 +6,9 @@
 REELFLOW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_BIN="$REELFLOW_ROOT/.tools/bin"
 TEMPORAL_CLI_VERSION="v1.5.1"
+# The server and Web UI that CLI embeds (its go.mod), built on their own for `npm run start:cluster`.
+TEMPORAL_SERVER_VERSION="v1.29.1"
+TEMPORAL_UI_VERSION="v2.42.1"
 # MinIO publishes no semver tags for Go; this pseudo-version pins the build tests run against.
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
 mkdir -p "$TOOLS_BIN"
@@ -80,6 +83,45 @@ ensure_go_tool() {
 
 ensure_temporal_cli() {
   ensure_go_tool TEMPORAL_CLI temporal "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" "the Temporal CLI $TEMPORAL_CLI_VERSION"
+}
+
+# The Temporal server of `npm run start:cluster`, its SQL schema tool and the Web UI server, built
+# from the Go module proxy into .tools/temporal-server-<version>/bin, beside what they read from
+# their modules: the PostgreSQL schemas and each one's config template (config/docker.yaml, the one
+# their container images start with). Exports TEMPORAL_SERVER_HOME.
+ensure_temporal_server() {
+  TEMPORAL_SERVER_HOME="$REELFLOW_ROOT/.tools/temporal-server-$TEMPORAL_SERVER_VERSION"
+  export TEMPORAL_SERVER_HOME
+  local home="$TEMPORAL_SERVER_HOME"
+  [ -f "$home/ready" ] && return
+  command -v go >/dev/null 2>&1 || die "no Temporal server in $home and no Go toolchain to build it; install Go 1.25+"
+  say "building the Temporal server $TEMPORAL_SERVER_VERSION and Web UI $TEMPORAL_UI_VERSION from the Go module proxy (several minutes the first time)"
+  rm -rf "$home" && mkdir -p "$home/bin" "$home/server" "$home/ui"
+  go_binary go.temporal.io/server/cmd/server "$TEMPORAL_SERVER_VERSION" "$home/bin/temporal-server"
+  go_binary go.temporal.io/server/cmd/tools/sql "$TEMPORAL_SERVER_VERSION" "$home/bin/temporal-sql-tool"
+  go_binary github.com/temporalio/ui-server/v2/cmd/server "$TEMPORAL_UI_VERSION" "$home/bin/temporal-ui-server"
+  local server_src ui_src
+  server_src="$(module_dir go.temporal.io/server "$TEMPORAL_SERVER_VERSION")" || die "go mod download go.temporal.io/server failed"
+  ui_src="$(module_dir github.com/temporalio/ui-server/v2 "$TEMPORAL_UI_VERSION")" || die "go mod download ui-server failed"
+  mkdir -p "$home/server/schema" "$home/server/config" "$home/ui/config"
+  cp -r --no-preserve=mode "$server_src/schema/postgresql" "$home/server/schema/"
+  cp --no-preserve=mode "$server_src/config/docker.yaml" "$home/server/config/docker.yaml"
+  cp --no-preserve=mode "$ui_src/config/docker.yaml" "$home/ui/config/docker.yaml"
+  touch "$home/ready"
+}
+
+# go_binary PACKAGE VERSION OUTPUT: `go install PACKAGE@VERSION` (CGO off), the binary renamed to OUTPUT.
+go_binary() {
+  local scratch; scratch="$(mktemp -d)"
+  if ! with_progress "building $1@$2" env CGO_ENABLED=0 GOBIN="$scratch" go install "$1@$2"; then
+    rm -rf "$scratch"; die "building $1@$2 failed"
+  fi
+  mv "$scratch/$(basename "$1")" "$3" && rm -rf "$scratch"
+}
+
+# module_dir MODULE VERSION: where the Go module cache holds that module's files.
+module_dir() {
+  (cd / && go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 }
 
 # The S3-compatible server the tests run against.

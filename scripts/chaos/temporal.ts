@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
+import { stopChild } from '../supervise/supervisor.js';
 
 /**
  * A Temporal dev server of the chaos run's own: the CLI's `server start-dev` on a free port with its
@@ -47,15 +47,7 @@ export async function startTemporalServer(options: { cli: string; port: number; 
     }
   }
 
-  async function stop(): Promise<void> {
-    const child = server;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  const stop = () => stopChild(server);
 
   process.once('exit', () => server?.kill('SIGKILL'));
   await start();

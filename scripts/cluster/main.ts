@@ -1,0 +1,66 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { loadConfigOrExit } from '../../lib/config.js';
+import { apiReady, createSupervisor, say, temporalAnswers, waitUntil } from '../supervise/supervisor.js';
+import { prepareDatabase, stackSummary } from '../supervise/prepare.js';
+import { clusterPlan, databaseOf, DEFAULT_CLUSTER_PORTS, repoRoot } from './plan.js';
+
+/**
+ * The supervisor behind `npm run start:cluster`: the production shape on one machine. PostgreSQL
+ * (reelflow's database, and Temporal's two), the Temporal server v1.29.1 on it, the Temporal Web UI,
+ * CLUSTER_WORKERS worker processes (deploy/cluster.env, 2) and the API; restarts any that dies;
+ * stops all on Ctrl-C, the application first. The Go servers' output goes to .data/cluster/*.log.
+ */
+
+const config = loadConfigOrExit();
+const home = process.env.TEMPORAL_SERVER_HOME ?? join(repoRoot, '.tools/temporal-server-v1.29.1');
+const temporalCli = process.env.TEMPORAL_CLI ?? 'temporal';
+const logDir = join(repoRoot, '.data/cluster');
+const supervisor = createSupervisor(repoRoot);
+
+async function main() {
+  if (await temporalAnswers(config.TEMPORAL_ADDRESS)) {
+    say(`a Temporal server already answers on ${config.TEMPORAL_ADDRESS} (is npm start running?); stop it, or set TEMPORAL_ADDRESS to a free host:port`);
+    process.exit(1);
+  }
+  await prepareDatabase(config);
+  await mkdir(logDir, { recursive: true });
+  const workerSettings = parseEnv(await readFile(join(repoRoot, 'deploy/cluster.env'), 'utf8')) as Record<string, string>;
+  const workers = Number(process.env.CLUSTER_WORKERS ?? workerSettings.CLUSTER_WORKERS ?? 2);
+  const frontend = Number(config.TEMPORAL_ADDRESS.split(':')[1]);
+  const plan = clusterPlan({
+    home,
+    database: databaseOf(config.DATABASE_URL),
+    ports: { ...DEFAULT_CLUSTER_PORTS, frontend, ui: config.TEMPORAL_UI_PORT },
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
+  say(await plan.setupSchema());
+
+  supervisor.stopOnSignals();
+  const serverLog = join(logDir, 'temporal-server.log');
+  supervisor.launch({ name: 'temporal', ...plan.server, jsonLogs: false, infrastructure: true, logFile: serverLog });
+  await waitUntil(() => temporalAnswers(plan.address), 90_000, `the Temporal server did not answer on ${plan.address} within 90s (see ${serverLog})`, () => supervisor.stopping);
+  say(await plan.registerNamespace(temporalCli));
+  supervisor.launch({ name: 'temporal-ui', ...plan.ui, jsonLogs: false, infrastructure: true, logFile: join(logDir, 'temporal-ui.log') });
+
+  const tsx = (entry: string) => ['--import', 'tsx', entry];
+  // Settings from the shell or .env win over deploy/cluster.env's.
+  const shared = Object.fromEntries(Object.entries(workerSettings).filter(([key]) => process.env[key] === undefined));
+  const metricsPorts: string[] = [];
+  for (let index = 0; index < workers; index++) {
+    const metricsPort = config.WORKER_METRICS_PORT ? config.WORKER_METRICS_PORT + index : 0;
+    metricsPorts.push(metricsPort ? `http://localhost:${metricsPort}/metrics  (worker ${index + 1})` : `off (WORKER_METRICS_PORT=0)`);
+    supervisor.launch({ name: `worker-${index + 1}`, command: process.execPath, args: tsx('worker/main.ts'), env: { ...shared, WORKER_METRICS_PORT: String(metricsPort) }, jsonLogs: true });
+  }
+  supervisor.launch({ name: 'api', command: process.execPath, args: tsx('api/main.ts'), env: shared, jsonLogs: true });
+  await waitUntil(() => apiReady(config.PORT), 90_000, `API did not become ready on port ${config.PORT} within 90s`, () => supervisor.stopping);
+  await waitUntil(async () => (await fetch(plan.uiUrl)).ok, 30_000, `the Temporal UI did not answer on ${plan.uiUrl} within 30s`, () => supervisor.stopping);
+  say(stackSummary(config, { workers: metricsPorts, notes: [`  Temporal logs  ${logDir} (server on PostgreSQL: temporal, temporal_visibility)`] }));
+}
+
+main().catch(async (error: unknown) => {
+  say(`failed to start: ${(error as Error).message}`);
+  await supervisor.stopAll();
+  process.exit(1);
+});

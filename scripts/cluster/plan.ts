@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseEnv, promisify } from 'node:util';
+import postgres from 'postgres';
+
+/**
+ * What reelflow's PostgreSQL-backed Temporal cluster runs, as commands and environments: the
+ * Temporal server v1.29.1 on its own config template (config/docker.yaml of go.temporal.io/server,
+ * the one the temporalio/server image starts with) rendered from deploy/temporal/server.env, its
+ * schema and namespace set-up (deploy/temporal/*.sh, the same scripts docker-compose.yml runs), and
+ * the Web UI server v2.42.1 on its own template. Binaries and templates come from
+ * TEMPORAL_SERVER_HOME, which scripts/ensure-tools.sh (ensure_temporal_server) builds.
+ */
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+const deployDir = join(repoRoot, 'deploy/temporal');
+const run = promisify(execFile);
+
+/** The ports the cluster listens on, all on 127.0.0.1 (the UI on every interface: its template has no host). */
+export interface ClusterPorts {
+  frontend: number;
+  frontendHttp: number;
+  history: number;
+  matching: number;
+  worker: number;
+  frontendMembership: number;
+  historyMembership: number;
+  matchingMembership: number;
+  workerMembership: number;
+  ui: number;
+}
+
+/** The server template's own defaults (and the compose stack's), with the UI on `npm start`'s 8233. */
+export const DEFAULT_CLUSTER_PORTS: ClusterPorts = {
+  frontend: 7233, frontendHttp: 7243, history: 7234, matching: 7235, worker: 7239,
+  frontendMembership: 6933, historyMembership: 6934, matchingMembership: 6935, workerMembership: 6939,
+  ui: 8233,
+};
+
+/** Where PostgreSQL is, from reelflow's DATABASE_URL; the user must be allowed to create databases. */
+export interface ClusterDatabase {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+export function databaseOf(databaseUrl: string): ClusterDatabase {
+  const url = new URL(databaseUrl);
+  return { host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username || 'postgres'), password: decodeURIComponent(url.password) };
+}
+
+/** deploy/temporal/server.env: the server settings shared with docker-compose.yml. */
+export function serverSettings(): Record<string, string> {
+  return parseEnv(readFileSync(join(deployDir, 'server.env'), 'utf8')) as Record<string, string>;
+}
+
+export interface ClusterPlanOptions {
+  home: string;
+  database: ClusterDatabase;
+  ports: ClusterPorts;
+  namespace: string;
+  /** Overrides of DBNAME and VISIBILITY_DBNAME (tests use their own databases). */
+  databaseNames?: { main: string; visibility: string };
+}
+
+export interface Command {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+export function clusterPlan(options: ClusterPlanOptions) {
+  const { home, database, ports } = options;
+  const bin = (name: string) => join(home, 'bin', name);
+  const address = `127.0.0.1:${ports.frontend}`;
+  const names: Record<string, string> = options.databaseNames ? { DBNAME: options.databaseNames.main, VISIBILITY_DBNAME: options.databaseNames.visibility } : {};
+  const settings: Record<string, string> = { ...serverSettings(), ...names };
+  const serverEnv: Record<string, string> = {
+    ...settings,
+    POSTGRES_SEEDS: database.host,
+    DB_PORT: String(database.port),
+    POSTGRES_USER: database.user,
+    POSTGRES_PWD: database.password,
+    BIND_ON_IP: '127.0.0.1',
+    TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
+    DYNAMIC_CONFIG_FILE_PATH: join(deployDir, 'dynamicconfig.yaml'),
+    FRONTEND_GRPC_PORT: String(ports.frontend),
+    FRONTEND_HTTP_PORT: String(ports.frontendHttp),
+    HISTORY_GRPC_PORT: String(ports.history),
+    MATCHING_GRPC_PORT: String(ports.matching),
+    WORKER_GRPC_PORT: String(ports.worker),
+    FRONTEND_MEMBERSHIP_PORT: String(ports.frontendMembership),
+    HISTORY_MEMBERSHIP_PORT: String(ports.historyMembership),
+    MATCHING_MEMBERSHIP_PORT: String(ports.matchingMembership),
+    WORKER_MEMBERSHIP_PORT: String(ports.workerMembership),
+  };
+  const server: Command = {
+    command: bin('temporal-server'),
+    args: ['--root', join(home, 'server'), '--config', 'config', '--env', 'docker', '--allow-no-auth', 'start'],
+    env: serverEnv,
+  };
+  const ui: Command = {
+    command: bin('temporal-ui-server'),
+    args: ['--root', join(home, 'ui'), '--config', 'config', '--env', 'docker', 'start'],
+    env: {
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_UI_PORT: String(ports.ui),
+      TEMPORAL_DEFAULT_NAMESPACE: options.namespace,
+      TEMPORAL_CORS_ORIGINS: `http://localhost:${ports.ui},http://127.0.0.1:${ports.ui}`,
+      // Plain HTTP on the developer's machine: the UI's CSRF cookie cannot be Secure.
+      TEMPORAL_CSRF_COOKIE_INSECURE: 'true',
+      TEMPORAL_NOTIFY_ON_NEW_VERSION: 'false',
+    },
+  };
+  return {
+    address,
+    uiUrl: `http://localhost:${ports.ui}`,
+    server,
+    ui,
+    /** Creates both databases and applies the schemas (deploy/temporal/setup-schema.sh); idempotent. */
+    async setupSchema(): Promise<string> {
+      const { stdout } = await run('sh', [join(deployDir, 'setup-schema.sh')], {
+        env: {
+          ...process.env, ...settings,
+          SQL_HOST: database.host, SQL_PORT: String(database.port), SQL_USER: database.user, SQL_PASSWORD: database.password,
+          TEMPORAL_SCHEMA_DIR: join(home, 'server/schema'),
+          TEMPORAL_SQL_TOOL: bin('temporal-sql-tool'),
+        },
+      });
+      return stdout.trim().split('\n').join('; ');
+    },
+    /** Registers the namespace on the running server (deploy/temporal/setup-namespace.sh); idempotent. */
+    async registerNamespace(temporalCli: string): Promise<string> {
+      const { stdout } = await run('sh', [join(deployDir, 'setup-namespace.sh')], {
+        env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: options.namespace, TEMPORAL_CLI: temporalCli },
+      });
+      return stdout.trim();
+    },
+    /** Drops both databases (a test's or benchmark's own), closing their open connections. */
+    async dropDatabases(): Promise<void> {
+      const sql = postgres({ host: database.host, port: database.port, user: database.user, password: database.password, database: 'postgres', max: 1, onnotice: () => {} });
+      try {
+        for (const name of [settings.DBNAME, settings.VISIBILITY_DBNAME]) {
+          if (!name || !/^[a-z0-9_]+$/.test(name)) throw new Error(`refusing to drop database ${JSON.stringify(name)}`);
+          await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        }
+      } finally {
+        await sql.end({ timeout: 2 });
+      }
+    },
+  };
+}
+
+export type ClusterPlan = ReturnType<typeof clusterPlan>;

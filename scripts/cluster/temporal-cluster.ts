@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort } from '../../test/support/ports.js';
+import { stopChild, temporalAnswers, waitUntil } from '../supervise/supervisor.js';
+import { clusterPlan, repoRoot, type ClusterDatabase, type ClusterPlan, type ClusterPorts, type Command } from './plan.js';
+
+/**
+ * A PostgreSQL-backed Temporal cluster of its own, for tests and benchmarks: the same plan as
+ * `npm run start:cluster` (scripts/cluster/plan.ts), on free ports and, by default, its own pair of
+ * databases, with its processes' output in `dataDir`. `npm run start:cluster` supervises the same
+ * commands itself (scripts/cluster/main.ts).
+ */
+export interface TemporalCluster {
+  /** host:port of the frontend's gRPC. */
+  address: string;
+  namespace: string;
+  uiUrl: string;
+  /** The server process's pid (for faults). */
+  serverPid(): number | undefined;
+  /** Stops the server (SIGTERM, SIGKILL after 15 s) and starts it again; resolves once it answers. */
+  restartServer(): Promise<void>;
+  /** Stops the UI and the server; with `dropDatabases`, drops the databases it was given. */
+  stop(): Promise<void>;
+}
+
+export interface TemporalClusterOptions {
+  /** Where the processes' logs go. */
+  dataDir: string;
+  database: ClusterDatabase;
+  /** Default: temporal_<random> and temporal_<random>_visibility, dropped at stop(). */
+  databaseNames?: { main: string; visibility: string };
+  namespace?: string;
+  say?: (line: string) => void;
+}
+
+const home = () => process.env.TEMPORAL_SERVER_HOME ?? join(repoRoot, '.tools/temporal-server-v1.29.1');
+const temporalCli = () => process.env.TEMPORAL_CLI ?? join(repoRoot, '.tools/bin/temporal');
+
+async function freePorts(): Promise<ClusterPorts> {
+  const ports: number[] = [];
+  while (ports.length < 10) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const [frontend, frontendHttp, history, matching, worker, frontendMembership, historyMembership, matchingMembership, workerMembership, ui] = ports as [number, number, number, number, number, number, number, number, number, number];
+  return { frontend, frontendHttp, history, matching, worker, frontendMembership, historyMembership, matchingMembership, workerMembership, ui };
+}
+
+function spawnLogged(command: Command, log: WriteStream): ChildProcess {
+  const child = spawn(command.command, command.args, { env: { ...process.env, ...command.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  return child;
+}
+
+export async function startTemporalCluster(options: TemporalClusterOptions): Promise<TemporalCluster> {
+  const say = options.say ?? (() => {});
+  const namespace = options.namespace ?? 'default';
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const owned = !options.databaseNames;
+  const databaseNames = options.databaseNames ?? { main: `temporal_${suffix}`, visibility: `temporal_${suffix}_visibility` };
+  await mkdir(options.dataDir, { recursive: true });
+  const plan: ClusterPlan = clusterPlan({ home: home(), database: options.database, ports: await freePorts(), namespace, databaseNames });
+  const serverLog = createWriteStream(join(options.dataDir, 'temporal-server.log'), { flags: 'a' });
+  const uiLog = createWriteStream(join(options.dataDir, 'temporal-ui.log'), { flags: 'a' });
+  let server: ChildProcess | undefined;
+  let ui: ChildProcess | undefined;
+  const killAll = () => (server?.kill('SIGKILL'), ui?.kill('SIGKILL'));
+  process.once('exit', killAll);
+
+  async function startServer(): Promise<void> {
+    const child = spawnLogged(plan.server, serverLog);
+    server = child;
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`temporal-server exited with code ${child.exitCode} (see ${join(options.dataDir, 'temporal-server.log')})`);
+        return temporalAnswers(plan.address);
+      },
+      90_000,
+      `temporal-server did not answer on ${plan.address} within 90 s (see ${join(options.dataDir, 'temporal-server.log')})`,
+    );
+  }
+
+  const started = Date.now();
+  say(await plan.setupSchema());
+  await startServer();
+  say(await plan.registerNamespace(temporalCli()));
+  ui = spawnLogged(plan.ui, uiLog);
+  await waitUntil(async () => (await fetch(plan.uiUrl)).ok, 30_000, `the Temporal UI did not answer on ${plan.uiUrl} within 30 s`);
+  say(`temporal cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${plan.address}, UI ${plan.uiUrl}`);
+
+  return {
+    address: plan.address,
+    namespace,
+    uiUrl: plan.uiUrl,
+    serverPid: () => server?.pid,
+    async restartServer() {
+      await stopChild(server);
+      await startServer();
+    },
+    async stop() {
+      await stopChild(ui);
+      await stopChild(server);
+      process.off('exit', killAll);
+      serverLog.end();
+      uiLog.end();
+      if (owned) await plan.dropDatabases();
+    },
+  };
+}
