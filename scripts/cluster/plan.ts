@@ -114,14 +114,16 @@ export function clusterPlan(options: ClusterPlanOptions) {
       TEMPORAL_NOTIFY_ON_NEW_VERSION: 'false',
     },
   };
+  const scripts = { schema: join(deployDir, 'setup-schema.sh'), namespace: join(deployDir, 'setup-namespace.sh') };
   return {
     address,
+    scripts,
     uiUrl: `http://localhost:${ports.ui}`,
     server,
     ui,
     /** Creates both databases and applies the schemas (deploy/temporal/setup-schema.sh); idempotent. */
     async setupSchema(): Promise<string> {
-      const { stdout } = await run('sh', [join(deployDir, 'setup-schema.sh')], {
+      const { stdout } = await run('sh', [scripts.schema], {
         env: {
           ...process.env, ...settings,
           SQL_HOST: database.host, SQL_PORT: String(database.port), SQL_USER: database.user, SQL_PASSWORD: database.password,
@@ -133,7 +135,7 @@ export function clusterPlan(options: ClusterPlanOptions) {
     },
     /** Registers the namespace on the running server (deploy/temporal/setup-namespace.sh); idempotent. */
     async registerNamespace(temporalCli: string): Promise<string> {
-      const { stdout } = await run('sh', [join(deployDir, 'setup-namespace.sh')], {
+      const { stdout } = await run('sh', [scripts.namespace], {
         env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: options.namespace, TEMPORAL_CLI: temporalCli },
       });
       return stdout.trim();

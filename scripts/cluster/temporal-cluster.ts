@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.js';
 import { stopChild, temporalAnswers, waitUntil } from '../supervise/supervisor.js';
-import { clusterPlan, repoRoot, type ClusterDatabase, type ClusterPlan, type ClusterPorts, type Command } from './plan.js';
+import { clusterPlan, databaseOf, repoRoot, type ClusterDatabase, type ClusterPlan, type ClusterPorts, type Command } from './plan.js';
 
 /**
  * A PostgreSQL-backed Temporal cluster of its own, for tests and benchmarks: the same plan as
@@ -19,7 +19,11 @@ export interface TemporalCluster {
   uiUrl: string;
   /** The server process's pid (for faults). */
   serverPid(): number | undefined;
-  /** Stops the server (SIGTERM, SIGKILL after 15 s) and starts it again; resolves once it answers. */
+  /** Stops the server process (SIGTERM, SIGKILL after 15 s); the UI and the databases stay. */
+  stopServer(): Promise<void>;
+  /** Starts the server process again; resolves once it answers. */
+  startServer(): Promise<void>;
+  /** stopServer, then startServer. */
   restartServer(): Promise<void>;
   /** Stops the UI and the server; with `dropDatabases`, drops the databases it was given. */
   stop(): Promise<void>;
@@ -28,7 +32,8 @@ export interface TemporalCluster {
 export interface TemporalClusterOptions {
   /** Where the processes' logs go. */
   dataDir: string;
-  database: ClusterDatabase;
+  /** Default: DATABASE_URL's server, else PostgreSQL on 127.0.0.1:5432 as postgres. */
+  database?: ClusterDatabase;
   /** Default: temporal_<random> and temporal_<random>_visibility, dropped at stop(). */
   databaseNames?: { main: string; visibility: string };
   namespace?: string;
@@ -62,7 +67,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   const owned = !options.databaseNames;
   const databaseNames = options.databaseNames ?? { main: `temporal_${suffix}`, visibility: `temporal_${suffix}_visibility` };
   await mkdir(options.dataDir, { recursive: true });
-  const plan: ClusterPlan = clusterPlan({ home: home(), database: options.database, ports: await freePorts(), namespace, databaseNames });
+  const plan: ClusterPlan = clusterPlan({ home: home(), database: options.database ?? databaseOf(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'), ports: await freePorts(), namespace, databaseNames });
   const serverLog = createWriteStream(join(options.dataDir, 'temporal-server.log'), { flags: 'a' });
   const uiLog = createWriteStream(join(options.dataDir, 'temporal-ui.log'), { flags: 'a' });
   let server: ChildProcess | undefined;
@@ -96,6 +101,8 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     namespace,
     uiUrl: plan.uiUrl,
     serverPid: () => server?.pid,
+    stopServer: () => stopChild(server),
+    startServer,
     async restartServer() {
       await stopChild(server);
       await startServer();
