@@ -31,7 +31,7 @@ export interface StackFigures {
 }
 
 /** A stack's column: its figures, or why there are none. */
-export type Column = { figures: StackFigures } | { unavailable: string } | { failed: string };
+export type Column = { figures: StackFigures } | { failed: string };
 
 export function stackFigures(submissions: number, load: BurstLoad, outcomes: JobOutcomes, tooManyRequests: Record<Provider, number>): StackFigures {
   const latencies = load.accepted.map((job) => job.latencyMs).sort((a, b) => a - b);
@@ -89,7 +89,7 @@ export function passes(figures: StackFigures): boolean {
 /** `command(stack)`: the command that reproduces that stack's column (`undefined`: the stack was not run). */
 export function printBurstTable(columns: Partial<Record<StackName, Column>>, command: (stacks: readonly StackName[]) => string): void {
   const stacks = STACK_NAMES.filter((name) => columns[name]);
-  const cell = (column: Column, row: Row) => ('figures' in column ? row.cell(column.figures) : 'unavailable' in column ? 'n/a' : 'failed');
+  const cell = (column: Column, row: Row) => ('figures' in column ? row.cell(column.figures) : 'failed');
   const measured = stacks.filter((name) => columns[name] && 'figures' in columns[name]);
   printRows(
     ['figure', ...stacks, 'goal', 'reproduce with'],
@@ -97,8 +97,7 @@ export function printBurstTable(columns: Partial<Record<StackName, Column>>, com
   );
   for (const name of stacks) {
     const column = columns[name]!;
-    if ('unavailable' in column) console.log(`  ${name}: ${column.unavailable}`);
-    else if ('failed' in column) console.log(`  ${name}: FAILED: ${column.failed}`);
+    if ('failed' in column) console.log(`  ${name}: FAILED: ${column.failed}`);
     else console.log(`  ${name}: ${passes(column.figures) ? 'PASS (every goal met)' : 'FAIL (a goal not met)'}`);
   }
 }

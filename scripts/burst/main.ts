@@ -22,8 +22,8 @@ import type { ProviderRates } from '../chaos/providers.js';
 import { PROVIDERS, passes, printBurstTable, stackFigures, type Column } from './figures.js';
 import { followJobs } from './follow.js';
 import { runBurst } from './load.js';
-import { STACKS, STACK_NAMES, StackUnavailable, type StackName } from './stacks.js';
-import { startBurstWorld, type BurstWorld } from './world.js';
+import { STACKS, STACK_NAMES, type StackName } from './stacks.js';
+import { startBurstWorld } from './world.js';
 
 const usage = 'npm run bench:burst -- [--count N | --quick] [--only dev|cluster] [--concurrency N] [--groq-rps N] [--sms-rps N] [--whatsapp-rps N] [--predictions-rps N] [--stall-minutes N] [--keep-scratch]';
 const say = (line: string) => process.stdout.write(`burst: ${line}\n`);
@@ -82,7 +82,7 @@ const reproduce = (stacks: readonly StackName[]) => {
 };
 
 // Ctrl-C (or a kill) stops every server of the stack being measured before the process ends.
-let current: { teardown(): Promise<void> } | undefined;
+let current: { teardown(keepScratch?: boolean): Promise<void> } | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     say(`${signal}: stopping every process of the run`);
@@ -93,9 +93,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function measure(name: StackName): Promise<Column> {
   const stack = STACKS[name];
   const started = Date.now();
-  let world: BurstWorld | undefined;
   try {
-    world = await startBurstWorld(stack, { rates: flags.rates, keepScratch: flags.keepScratch, say, holdTeardown: (teardown) => (current = { teardown }) });
+    const world = await startBurstWorld(stack, { rates: flags.rates, keepScratch: flags.keepScratch, say, holdTeardown: (teardown) => (current = { teardown }) });
     const photo = await texturedJpeg(480, 640);
     say(`${name}: ${flags.count} submissions, ${flags.concurrency} in flight; fakes at groq ${flags.rates.groq}/s, sms ${flags.rates.sms}/s, whatsapp ${flags.rates.whatsapp}/s, predictions ${flags.rates.predictions}/s`);
     const load = await runBurst({ http: createHttp(world.apiUrl), smsReceived: world.providers.sms.received, photo, count: flags.count, concurrency: flags.concurrency, otpPatienceMs: 15 * 60_000 });
@@ -106,14 +105,14 @@ async function measure(name: StackName): Promise<Column> {
     const figures = stackFigures(flags.count, load, outcomes, tooMany);
     for (const line of [...load.refusals, ...load.verifyProblems.slice(0, 5), ...outcomes.notSent.slice(0, 10), ...world.workerCrashes().map((crash) => `a worker died on its own: ${crash.slice(-300)}`)]) say(`${name}: ${line}`);
     say(`${name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s; 429s ${PROVIDERS.map((provider) => `${provider} ${tooMany[provider]}`).join(', ')}`);
+    await world.teardown();
     return { figures };
   } catch (error) {
     const message = (error as Error).message.split('\n')[0]!;
-    if (error instanceof StackUnavailable) return { unavailable: message };
     say(`${name}: failed: ${message}`);
+    await current?.teardown(true);
     return { failed: message };
   } finally {
-    await (world ?? current)?.teardown();
     current = undefined;
   }
 }

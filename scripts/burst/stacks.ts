@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.js';
+import { startTemporalCluster } from '../cluster/temporal-cluster.js';
 import { startTemporalServer } from '../chaos/temporal.js';
 import { tool } from '../chaos/world.js';
 
@@ -21,15 +22,12 @@ export interface BurstStack {
   name: StackName;
   /** Worker processes polling every queue. */
   workers: number;
-  /** Starts the server with its state under `scratch`; throws StackUnavailable when it cannot exist here. */
+  /** Starts the server with its state (or its logs) under `scratch`. */
   start(scratch: string, say: (line: string) => void): Promise<StartedTemporal>;
 }
 
 export const STACK_NAMES = ['dev', 'cluster'] as const;
 export type StackName = (typeof STACK_NAMES)[number];
-
-/** The stack is not built on this machine or in this checkout (not a failure of the run). */
-export class StackUnavailable extends Error {}
 
 const dev: BurstStack = {
   name: 'dev',
@@ -40,27 +38,10 @@ const dev: BurstStack = {
   },
 };
 
-/** What scripts/cluster/temporal-cluster.ts exports, as far as the burst uses it. */
-interface ClusterModule {
-  startTemporalCluster(options: { dataDir: string; say?: (line: string) => void }): Promise<{ address: string; namespace: string; uiUrl: string; stop(): Promise<void> }>;
-}
-
-/** Loaded when asked for, so the dev column runs in a checkout without the cluster. */
-async function clusterModule(): Promise<ClusterModule> {
-  // A specifier in a variable: the module may not exist in this checkout, and that is a finding, not a type error.
-  const specifier = '../cluster/temporal-cluster.js';
-  const loaded: unknown = await import(specifier).catch((error: Error) => {
-    throw new StackUnavailable(`cluster not available (scripts/cluster/temporal-cluster.ts: ${error.message.split('\n')[0]})`);
-  });
-  if (typeof (loaded as Partial<ClusterModule>).startTemporalCluster !== 'function') throw new StackUnavailable('cluster not available (scripts/cluster/temporal-cluster.ts exports no startTemporalCluster)');
-  return loaded as ClusterModule;
-}
-
 const cluster: BurstStack = {
   name: 'cluster',
   workers: 2,
   async start(scratch, say) {
-    const { startTemporalCluster } = await clusterModule();
     const started = await startTemporalCluster({ dataDir: join(scratch, 'temporal-cluster'), say });
     return { temporalAddress: started.address, namespace: started.namespace, stop: () => started.stop() };
   },

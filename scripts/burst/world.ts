@@ -25,7 +25,7 @@ export interface BurstWorld {
   providers: ChaosProviders;
   /** Output of workers that exited on their own during the run (each a finding). */
   workerCrashes(): string[];
-  teardown(): Promise<void>;
+  teardown(keepScratch?: boolean): Promise<void>;
 }
 
 /**
@@ -49,15 +49,19 @@ export function queueLimits(rates: ProviderRates, headroom = 0.9): Record<string
 /** `holdTeardown` receives the teardown at once, so an interrupt while the world comes up can stop what is up so far. */
 export async function startBurstWorld(
   stack: BurstStack,
-  options: { rates: ProviderRates; say: (line: string) => void; keepScratch?: boolean; holdTeardown?: (teardown: () => Promise<void>) => void },
+  options: { rates: ProviderRates; say: (line: string) => void; keepScratch?: boolean; holdTeardown?: (teardown: (keepScratch?: boolean) => Promise<void>) => void },
 ): Promise<BurstWorld> {
   const scratch = await mkdtemp(join(tmpdir(), `reelflow-burst-${stack.name}-`));
   const stops: (() => Promise<unknown>)[] = [];
   const workers: WorkerPool[] = [];
-  const teardown = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((error: Error) => options.say(`teardown: ${error.message.split('\n')[0]}`));
-    if (!options.keepScratch) await rm(scratch, { recursive: true, force: true });
-  };
+  /** Once, whoever asks first (the run, a failure, Ctrl-C); `keepScratch` leaves the servers' folders and logs for a look. */
+  let ending: Promise<void> | undefined;
+  const teardown = (keepScratch = options.keepScratch) =>
+    (ending ??= (async () => {
+      for (const stop of stops.reverse()) await stop().catch((error: Error) => options.say(`teardown: ${error.message.split('\n')[0]}`));
+      if (keepScratch) options.say(`${stack.name}: its servers' folders and logs are kept in ${scratch}`);
+      else await rm(scratch, { recursive: true, force: true });
+    })());
   options.holdTeardown?.(teardown);
   try {
     await mkdir(join(scratch, 'tmp'));
@@ -66,7 +70,7 @@ export async function startBurstWorld(
     // Each is stopped even when another of them fails to come up.
     const own = <T>(starting: Promise<T>, stop: (value: T) => Promise<unknown>) => starting.then((value) => (stops.push(() => stop(value)), value));
     const starting = [
-      own(stack.start(scratch, options.say), (temporal) => temporal.stop()),
+      own(stack.start(scratch, (line) => options.say(`${stack.name}: ${line}`)), (temporal) => temporal.stop()),
       own(startPostgresCluster(join(scratch, 'pg'), pgPort), (postgres) => postgres.stop('fast')),
       own(startMinio({ bin: tool('MINIO_BIN', 'minio'), dataDir: join(scratch, 'minio') }), (minio) => minio.stop()),
       buildWorkflowBundle(join(scratch, 'workflow-bundle.js')),
@@ -98,7 +102,7 @@ export async function startBurstWorld(
       teardown,
     };
   } catch (error) {
-    await teardown();
+    await teardown(true);
     throw error;
   }
 }
