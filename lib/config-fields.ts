@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROVIDER_QUEUES } from '../workflows/engine/provider-queues.js';
 
 /** The value types lib/config.ts builds its variables from, each with the message a wrong value gets. */
 
@@ -55,3 +56,22 @@ export const wholeNumber = z.coerce.number({ error: 'must be a number' }).int('m
 
 /** Money rates (USD per unit): 0 or more, fractions allowed. */
 export const rate = z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0 or more');
+
+/**
+ * The task queues a worker process can poll (WORKER_TASK_QUEUES): `main` (the workflows and every
+ * activity without a queue of its own), each rate-limited provider's, and the feed's renders.
+ */
+export const WORKER_QUEUES = ['main', ...PROVIDER_QUEUES, 'feed-generation'] as const;
+export type WorkerQueue = (typeof WORKER_QUEUES)[number];
+
+/** A comma-separated list of WORKER_QUEUES names, at least one, each once. */
+export const workerQueues = z.string().transform((value, ctx) => {
+  const names = [...new Set(value.split(',').map((name) => name.trim()).filter(Boolean))];
+  const unknown = names.filter((name) => !(WORKER_QUEUES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    const what = unknown.length > 0 ? `unknown: ${unknown.join(', ')}` : 'none given';
+    ctx.addIssue({ code: 'custom', message: `must list queues among ${WORKER_QUEUES.join(', ')} (${what})` });
+    return z.NEVER;
+  }
+  return names as WorkerQueue[];
+});

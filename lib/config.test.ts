@@ -52,6 +52,38 @@ describe('config', () => {
     assert.equal(loadConfig({ GROQ_API_KEY: 'gsk_test', PHOTO_VALIDATOR: 'local' }).PHOTO_VALIDATOR, 'local');
   });
 
+  it('polls every queue by default, with the providers documented rates', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.WORKER_TASK_QUEUES, ['main', 'groq', 'whatsapp', 'sms', 'predictions', 'feed-generation']);
+    assert.deepEqual(
+      [config.GROQ_MAX_RPS, config.WHATSAPP_MAX_MPS, config.SMS_MAX_RPS, config.PREDICTIONS_MAX_RPS, config.PREDICTIONS_MAX_CONCURRENT],
+      [10, 80, 10, 10, 10],
+    );
+  });
+
+  it('takes a list of queues for WORKER_TASK_QUEUES and refuses an unknown name at start', () => {
+    assert.deepEqual(loadConfig({ WORKER_TASK_QUEUES: ' predictions, groq ,predictions' }).WORKER_TASK_QUEUES, ['predictions', 'groq']);
+    assert.throws(
+      () => loadConfig({ WORKER_TASK_QUEUES: 'main,replicate' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(
+          error.message,
+          'Invalid configuration: WORKER_TASK_QUEUES must list queues among main, groq, whatsapp, sms, predictions, feed-generation (unknown: replicate) (got "main,replicate")',
+        );
+        return true;
+      },
+    );
+    assert.throws(() => loadConfig({ WORKER_TASK_QUEUES: ' , ' }), /WORKER_TASK_QUEUES must list queues among .* \(none given\)/);
+  });
+
+  it('takes fractional provider rates, 0 for no limit, and refuses negative ones', () => {
+    const config = loadConfig({ GROQ_MAX_RPS: '0.5', WHATSAPP_MAX_MPS: '0' });
+    assert.deepEqual([config.GROQ_MAX_RPS, config.WHATSAPP_MAX_MPS], [0.5, 0]);
+    assert.throws(() => loadConfig({ SMS_MAX_RPS: '-1' }), /SMS_MAX_RPS must be 0 or more/);
+    assert.throws(() => loadConfig({ PREDICTIONS_MAX_CONCURRENT: '0' }), /PREDICTIONS_MAX_CONCURRENT must be positive/);
+  });
+
   it('treats empty values as unset', () => {
     assert.equal(loadConfig({ PORT: '' }).PORT, 8000);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, corsOrigins, wholeNumber, key32, optionalText, port, portOrOff, positiveInt, rate, url } from './config-fields.js';
+import { bool, corsOrigins, wholeNumber, key32, optionalText, port, portOrOff, positiveInt, rate, url, WORKER_QUEUES, workerQueues } from './config-fields.js';
 
 /**
  * Every environment variable reelflow reads, parsed once. Defaults suit local development;
@@ -58,6 +58,16 @@ const envSchema = z.object({
   // its attempt to another worker; tests shorten it so a killed worker costs seconds.
   ACTIVITY_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(3600).default(30),
   WORKER_MAX_CACHED_WORKFLOWS: wholeNumber.default(100),
+  // Which queues this worker process polls (main, groq, whatsapp, sms, predictions, feed-generation): scale each apart.
+  WORKER_TASK_QUEUES: workerQueues.default([...WORKER_QUEUES]),
+  // Provider queues (workflows/engine/provider-queues.ts): Temporal dispatches at most this many of
+  // a provider's activities per second across all its workers (0: no limit); see .env.example.
+  GROQ_MAX_RPS: rate.default(10),
+  WHATSAPP_MAX_MPS: rate.default(80),
+  SMS_MAX_RPS: rate.default(10),
+  PREDICTIONS_MAX_RPS: rate.default(10),
+  // Predictions (lip-sync, generation) one predictions worker runs at once: the deployment's bound is workers × this.
+  PREDICTIONS_MAX_CONCURRENT: positiveInt.default(10),
 
   FFMPEG_PATH: optionalText,
   FFPROBE_PATH: optionalText,

@@ -8,8 +8,7 @@ import { createSql } from '../db/client.js';
 import { createActivities } from '../activities/index.js';
 import { createProviders, describeProviders } from '../providers/index.js';
 import { S3Storage } from '../providers/storage/s3.js';
-import { createWorker } from './create-worker.js';
-import { createFeedGenerationWorker } from './create-feed-worker.js';
+import { createWorkers, describeWorkers } from './create-workers.js';
 import { runTogether } from './run-together.js';
 import { installWorkerRuntime } from './runtime.js';
 import { sweepStaleScratch } from '../lib/scratch.js';
@@ -54,12 +53,12 @@ if (connection) {
       await providers.storage.ensureBucket().catch((error: Error) => logger.warn({ reason: error.message }, `could not ensure bucket ${config.S3_BUCKET}`));
     }
     const activities = await createActivities({ sql, config, logger, providers, workerIdentity: identity });
-    const worker = await createWorker({ config, connection, identity, activities });
-    // Feed renders, VIDEO_MAX_CONCURRENT_GENERATIONS at a time, on their own queue.
-    const feedWorker = await createFeedGenerationWorker({ config, connection, identity, activities });
-    const taskQueues = [worker.options.taskQueue, ...(feedWorker ? [feedWorker.options.taskQueue] : [])];
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, taskQueues, identity, providers: describeProviders(providers), metrics: metricsAddress && `http://${metricsAddress}/metrics` }, 'worker started');
-    await runTogether(feedWorker ? [worker, feedWorker] : [worker]);
+    // The main queue, each rate-limited provider's and the feed's renders, as WORKER_TASK_QUEUES selects.
+    const workers = await createWorkers({ config, connection, identity, activities });
+    const queues = describeWorkers(workers);
+    const taskQueues = queues.map((queue) => queue.taskQueue);
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, taskQueues, queues, identity, providers: describeProviders(providers), metrics: metricsAddress && `http://${metricsAddress}/metrics` }, 'worker started');
+    await runTogether(workers);
     logger.info('worker stopped');
   } catch (error) {
     logger.fatal({ err: error }, `worker failed: ${(error as Error).message}`);

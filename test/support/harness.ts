@@ -3,8 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { createSql, type Sql } from '../../db/client.js';
-import { createWorker } from '../../worker/create-worker.js';
-import { createFeedGenerationWorker } from '../../worker/create-feed-worker.js';
+import { createWorkers } from '../../worker/create-workers.js';
 import { runTogether } from '../../worker/run-together.js';
 import { pino, type Logger } from 'pino';
 import { createActivities, type Activities } from '../../activities/index.js';
@@ -53,7 +52,10 @@ export function installQuietRuntime(): void {
   runtimeInstalled = true;
 }
 
-/** Runs `body` while a real worker, with the real workflow bundle, polls `taskQueue`. */
+/**
+ * Runs `body` while real workers, with the real workflow bundle, poll `taskQueue` and the provider
+ * queues beside it (worker/create-workers.ts), as worker/main.ts runs them.
+ */
 export async function withWorker<T>(
   options: { config?: Config; taskQueue: string; activities: Activities },
   body: () => Promise<T>,
@@ -62,16 +64,25 @@ export async function withWorker<T>(
   installQuietRuntime();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
-    const worker = await createWorker({ config, connection, activities: options.activities, taskQueue: options.taskQueue });
-    return await worker.runUntil(body);
+    const workers = await createWorkers({ config, connection, activities: options.activities, taskQueue: options.taskQueue });
+    const running = runTogether(workers);
+    // As Worker.runUntil: a worker that fails (or stops) fails the body's wait too.
+    const stopped = running.then(() => Promise.reject(new Error('the workers stopped before the test body ended')));
+    stopped.catch(() => undefined);
+    try {
+      return await Promise.race([body(), stopped]);
+    } finally {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+    }
   } finally {
     await connection.close();
   }
 }
 
 /**
- * A real worker a test can stop and start again (a crash, a deploy): `start()` once more after
- * `stop()`. As worker/main.ts, it also runs the feed's generation worker on its own queue.
+ * Real workers a test can stop and start again (a crash, a deploy): `start()` once more after
+ * `stop()`. As worker/main.ts: the main queue, the provider queues and the feed's renders.
  */
 export function restartableWorker(config: Config, activities: Activities) {
   let running: { instances: Worker[]; done: Promise<unknown>; connection: NativeConnection } | undefined;
@@ -79,9 +90,7 @@ export function restartableWorker(config: Config, activities: Activities) {
     async start(): Promise<void> {
       installQuietRuntime();
       const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      const instance = await createWorker({ config, connection, activities });
-      const feed = await createFeedGenerationWorker({ config, connection, activities });
-      const instances = feed ? [instance, feed] : [instance];
+      const instances = await createWorkers({ config, connection, activities });
       running = { instances, connection, done: runTogether(instances) };
     },
     async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { createDeliveryActivities } from '../../activities/closeup/delivery.activities.js';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../engine/contract.js';
-import { jobKit } from '../engine/kit.js';
+import { jobKit, onProviderQueue } from '../engine/kit.js';
 import { PIPELINE, type DeliveryInput, type JobStatus, type Stage } from './contract.js';
 
 /**
@@ -12,6 +12,7 @@ import { PIPELINE, type DeliveryInput, type JobStatus, type Stage } from './cont
 export async function closeupDeliveryWorkflow(input: DeliveryInput): Promise<{ messageId: string }> {
   const kit = jobKit<JobStatus, Stage>({ pipeline: PIPELINE, job: input.job });
   const { deliverVideo } = proxyActivities<ReturnType<typeof createDeliveryActivities>>({
+    ...onProviderQueue('whatsapp'),
     startToCloseTimeout: '5m',
     heartbeatTimeout: input.tuning?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
     // WhatsApp rate limits (130429, 131056) can last a while: keep trying for a day.

@@ -5,7 +5,7 @@ import type { createPhotoActivities } from '../../activities/closeup/photo.activ
 import type { createLipsyncActivities } from '../../activities/closeup/lipsync.activities.js';
 import type { createStitchingActivities } from '../../activities/closeup/stitching.activities.js';
 import type { JobTuning } from '../engine/contract.js';
-import { jobActivityOptions, jobKit } from '../engine/kit.js';
+import { jobActivityOptions, jobKit, onProviderQueue } from '../engine/kit.js';
 import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import {
   PIPELINE,
@@ -24,19 +24,30 @@ const otpWaitGraceMs = (expiryMs: number) => Math.min(30_000, expiryMs / 10);
 
 const retryTransient = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' } as const;
 
-const { sendOtp } = proxyActivities<OtpActivities>({
-  startToCloseTimeout: '30s',
-  retry: { ...retryTransient, maximumAttempts: 5 },
-});
-const { validatePhoto } = proxyActivities<ReturnType<typeof createPhotoActivities>>({
-  startToCloseTimeout: '90s',
-  retry: { ...retryTransient, maximumAttempts: 8 },
-});
 const closeupJobs = proxyActivities<CloseupJobActivities>(jobActivityOptions);
+
+/**
+ * The texted code and the photo check, each on its provider's queue. Their start-to-close timeouts
+ * time an attempt, not its wait on the queue (none has a schedule-to-start timeout).
+ */
+function checkActivities() {
+  const { sendOtp } = proxyActivities<OtpActivities>({
+    ...onProviderQueue('sms'),
+    startToCloseTimeout: '30s',
+    retry: { ...retryTransient, maximumAttempts: 5 },
+  });
+  const { validatePhoto } = proxyActivities<ReturnType<typeof createPhotoActivities>>({
+    ...onProviderQueue('groq'),
+    startToCloseTimeout: '90s',
+    retry: { ...retryTransient, maximumAttempts: 8 },
+  });
+  return { sendOtp, validatePhoto };
+}
 
 /** Cancelling a job waits until these have stopped (the paid prediction cancelled, ffmpeg killed). */
 function mediaActivities(tuning: JobTuning | undefined) {
   const { generateLipsync } = proxyActivities<ReturnType<typeof createLipsyncActivities>>({
+    ...onProviderQueue('predictions'),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }),
   });
@@ -60,6 +71,7 @@ export interface CloseupResult {
 export async function closeupSubmissionWorkflow(input: CloseupInput): Promise<CloseupResult> {
   const { job } = input;
   const kit = jobKit<JobStatus, Stage>({ pipeline: PIPELINE, job, stage: 'otp' });
+  const { sendOtp, validatePhoto } = checkActivities();
   const { generateLipsync, stitchVideo } = mediaActivities(input.tuning);
   let selfieKey = input.selfieKey;
   let answers = input.answers;

@@ -1,7 +1,7 @@
 import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { DubbingActivities } from '../../activities/dubbing/index.js';
 import type { JobTuning } from '../engine/contract.js';
-import { jobActivityOptions, jobKit } from '../engine/kit.js';
+import { jobActivityOptions, jobKit, onProviderQueue } from '../engine/kit.js';
 import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import { PIPELINE, type DubbingInput, type JobStatus, type Stage } from './contract.js';
 
@@ -15,8 +15,8 @@ const { refundDubbing } = proxyActivities<DubbingActivities>(jobActivityOptions)
  */
 function stageActivities(tuning: JobTuning | undefined) {
   const waitsForStop = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
-  const { speakTranscript } = proxyActivities<DubbingActivities>({ ...waitsForStop, ...heartbeatingStageTimeouts(tuning, { attempt: '10m', budget: '1h' }) });
-  const { lipsyncDub } = proxyActivities<DubbingActivities>({ ...waitsForStop, ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }) });
+  const { speakTranscript } = proxyActivities<DubbingActivities>({ ...onProviderQueue('groq'), ...waitsForStop, ...heartbeatingStageTimeouts(tuning, { attempt: '10m', budget: '1h' }) });
+  const { lipsyncDub } = proxyActivities<DubbingActivities>({ ...onProviderQueue('predictions'), ...waitsForStop, ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }) });
   const { saveDub } = proxyActivities<DubbingActivities>(heartbeatingStageTimeouts(tuning, { attempt: '15m', budget: '1h' }));
   return { speakTranscript, lipsyncDub, saveDub };
 }

@@ -15,6 +15,7 @@ import type { JobActivities } from '../../activities/engine/job.activities.js';
 import { searchAttributes } from '../search-attributes.js';
 import { ENGINE_ERROR_CODES, FAILED, stageActivityId, type JobRef, type StageChange } from './contract.js';
 import { failureOf } from './failure.js';
+import { providerTaskQueue, type ProviderQueue } from './provider-queues.js';
 
 /** Read-model writes: quick, and retried until PostgreSQL is back (a refused write fails at once). */
 export const jobActivityOptions: ActivityOptions = {
@@ -23,6 +24,15 @@ export const jobActivityOptions: ActivityOptions = {
 };
 
 const jobs = proxyActivities<JobActivities>(jobActivityOptions);
+
+/**
+ * Activity options placing an activity on a rate-limited provider's queue beside this workflow's
+ * own (`<task queue>-<provider>`), where the provider's worker holds it to its rate. Call it inside
+ * the workflow function: it reads the running workflow's task queue.
+ */
+export function onProviderQueue(provider: ProviderQueue): { taskQueue: string } {
+  return { taskQueue: providerTaskQueue(workflowInfo().taskQueue, provider) };
+}
 
 type Change = Omit<StageChange, 'status' | 'stage'>;
 

@@ -1,7 +1,7 @@
 import { ActivityCancellationType, CancellationScope, isCancellation, log, proxyActivities } from '@temporalio/workflow';
 import type { GenerationActivities } from '../../activities/generation/index.js';
 import type { JobTuning } from '../engine/contract.js';
-import { jobActivityOptions, jobKit } from '../engine/kit.js';
+import { jobActivityOptions, jobKit, onProviderQueue } from '../engine/kit.js';
 import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import { PIPELINE, type GenerationInput, type JobStatus, type Stage, type WebhookEvent } from './contract.js';
 
@@ -21,6 +21,7 @@ const { sendWebhook } = proxyActivities<GenerationActivities>({
 /** Cancelling the job waits until generation has stopped (the paid prediction cancelled, ffmpeg killed). */
 function generationActivities(tuning: JobTuning | undefined) {
   return proxyActivities<GenerationActivities>({
+    ...onProviderQueue('predictions'),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }),
   });

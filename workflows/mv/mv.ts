@@ -1,20 +1,25 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { MvActivities } from '../../activities/mv/index.js';
 import type { JobTuning } from '../engine/contract.js';
-import { jobKit } from '../engine/kit.js';
+import { jobKit, onProviderQueue } from '../engine/kit.js';
 import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import { PIPELINE, STAGE_OF, type JobStatus, type MvInput, type MvStoredResult, type Stage } from './contract.js';
 
 const retryTransient = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
-const { planMvScenes } = proxyActivities<MvActivities>({
-  startToCloseTimeout: '2m',
-  retry: { ...retryTransient, maximumAttempts: 6 },
-});
+/** The scene plan, on Groq's queue (the local writer runs there too). */
+function planActivities() {
+  return proxyActivities<MvActivities>({
+    ...onProviderQueue('groq'),
+    startToCloseTimeout: '2m',
+    retry: { ...retryTransient, maximumAttempts: 6 },
+  });
+}
 
 /** Media stages heartbeat; a cancel waits until they stopped (a prediction cancelled, ffmpeg killed). */
 function mediaActivities(tuning: JobTuning | undefined) {
   return proxyActivities<MvActivities>({
+    ...onProviderQueue('predictions'),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }),
   });
@@ -43,7 +48,7 @@ export async function mvWorkflow(input: MvInput): Promise<MvResult> {
   return kit.run(async (): Promise<MvResult> => {
     await kit.enter(stage, 'processing');
     if (task.kind === 'scenes') {
-      const plan = await planMvScenes({ flavor: task.flavor, conceptPrompt: task.conceptPrompt, numScenes: task.numScenes });
+      const plan = await planActivities().planMvScenes({ flavor: task.flavor, conceptPrompt: task.conceptPrompt, numScenes: task.numScenes });
       await done({ scenes: plan.scenes }, { costUsd: plan.costUsd, detail: { writer: plan.writer, model: plan.model, usage: plan.usage } });
     } else if (task.kind === 'character_reference') {
       const image = await mediaActivities(input.tuning).renderCharacterReference({ job, image: task.image, report });

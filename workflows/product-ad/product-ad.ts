@@ -2,17 +2,21 @@ import { ActivityCancellationType, CancellationScope, isCancellation, proxyActiv
 import type { GenerationActivities } from '../../activities/generation/index.js';
 import type { ProductAdActivities } from '../../activities/product-ad/index.js';
 import type { JobTuning } from '../engine/contract.js';
-import { jobActivityOptions, jobKit } from '../engine/kit.js';
+import { jobActivityOptions, jobKit, onProviderQueue } from '../engine/kit.js';
 import { heartbeatingStageTimeouts } from '../engine/stage-timeouts.js';
 import { AD_TARGET_SECONDS, PIPELINE, type JobStatus, type ProductAdInput, type Stage } from './contract.js';
 
 const retryTransient = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
 const { recordScript } = proxyActivities<ProductAdActivities>(jobActivityOptions);
-const { writeAdScript, synthesizeVoiceover } = proxyActivities<ProductAdActivities>({
-  startToCloseTimeout: '2m',
-  retry: { ...retryTransient, maximumAttempts: 6 },
-});
+/** The script and the voice-over, on Groq's queue (either may run a local adapter there). */
+function groqActivities() {
+  return proxyActivities<ProductAdActivities>({
+    ...onProviderQueue('groq'),
+    startToCloseTimeout: '2m',
+    retry: { ...retryTransient, maximumAttempts: 6 },
+  });
+}
 
 /** Long stages heartbeat; a cancel waits until they stopped (a prediction cancelled, ffmpeg killed). */
 function mediaActivities(tuning: JobTuning | undefined) {
@@ -21,7 +25,7 @@ function mediaActivities(tuning: JobTuning | undefined) {
     ...heartbeatingStageTimeouts(tuning, { attempt: '30m', budget: '2h' }),
   } as const;
   // Activity proxies have no own keys to spread: take what is needed from each.
-  const { generateVideo } = proxyActivities<GenerationActivities>(options);
+  const { generateVideo } = proxyActivities<GenerationActivities>({ ...onProviderQueue('predictions'), ...options });
   const { composeProductAd } = proxyActivities<ProductAdActivities>(options);
   return { generateVideo, composeProductAd };
 }
@@ -42,6 +46,7 @@ export interface ProductAdResult {
 export async function productAdWorkflow(input: ProductAdInput): Promise<ProductAdResult> {
   const { job, request } = input;
   const kit = jobKit<JobStatus, Stage>({ pipeline: PIPELINE, job });
+  const { writeAdScript, synthesizeVoiceover } = groqActivities();
   const { generateVideo, composeProductAd } = mediaActivities(input.tuning);
   const report = (stage: Stage) => ({ job, originRunId: kit.originRunId, stage });
   // The API's transaction may still be open, or may have rolled back: then there is no job to run.
