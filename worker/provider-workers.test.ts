@@ -17,6 +17,7 @@ import { installQuietRuntime, temporalClient, testActivities, testConfig, testSq
 import { texturedJpeg } from '../test/support/images.js';
 import { PROVIDER_QUEUE_ACTIVITIES, PROVIDER_QUEUES } from '../workflows/engine/provider-queues.js';
 import { createWorkers, describeWorkers } from './create-workers.js';
+import { providerQueueLimits } from './provider-workers.js';
 import { runTogether } from './run-together.js';
 import { buildWorkflowBundle } from './workflow-bundle.js';
 
@@ -89,6 +90,16 @@ async function photoBurst(groqMaxRps: number) {
   }
 }
 
+/** Real adapters for SMS and predictions (the workers are only built from it: nothing is called). */
+const REMOTE_SMS_AND_PREDICTIONS = {
+  SMS_PROVIDER: 'webhook',
+  SMS_WEBHOOK_URL: 'https://sms.example/send',
+  SMS_WEBHOOK_SECRET: 'sms-secret',
+  GENERATION_PROVIDER: 'http',
+  GENERATION_API_URL: 'https://predictions.example',
+  GENERATION_API_TOKEN: 'r8_token',
+};
+
 describe('provider task queues', () => {
   it('holds a burst of photo checks under GROQ_MAX_RPS: every one completes and Groq answers no 429', async () => {
     const limited = await photoBurst(GROQ_RATE * 0.8);
@@ -105,6 +116,24 @@ describe('provider task queues', () => {
     assert.ok(unlimited.tooManyRequests > 0, 'the fake refused some of the burst');
   });
 
+  it('limits the rate of a queue only while it calls its provider: local adapters have none to keep', () => {
+    const rates = { GROQ_MAX_RPS: '5', WHATSAPP_MAX_MPS: '50', SMS_MAX_RPS: '2', PREDICTIONS_MAX_RPS: '4', PREDICTIONS_MAX_CONCURRENT: '3' };
+    assert.deepEqual(providerQueueLimits(testConfig({ ...rates, PHOTO_VALIDATOR: 'local', LLM_PROVIDER: 'local', TTS_PROVIDER: 'local', SMS_PROVIDER: 'console', WHATSAPP_PROVIDER: 'outbox', LIPSYNC_PROVIDER: 'local', GENERATION_PROVIDER: 'local' })), {
+      groq: {},
+      whatsapp: {},
+      sms: {},
+      predictions: { maxConcurrentActivityTaskExecutions: 3 },
+    });
+    const remote = providerQueueLimits(testConfig({ ...rates, ...REMOTE_SMS_AND_PREDICTIONS, GROQ_API_KEY: 'gsk_test', PHOTO_VALIDATOR: 'local', LLM_PROVIDER: 'groq', TTS_PROVIDER: 'local', WHATSAPP_PROVIDER: 'outbox' }));
+    assert.deepEqual(remote, {
+      groq: { maxTaskQueueActivitiesPerSecond: 5 },
+      whatsapp: {},
+      sms: { maxTaskQueueActivitiesPerSecond: 2 },
+      predictions: { maxTaskQueueActivitiesPerSecond: 4, maxConcurrentActivityTaskExecutions: 3 },
+    });
+    assert.deepEqual(providerQueueLimits(testConfig({ ...REMOTE_SMS_AND_PREDICTIONS, SMS_MAX_RPS: '0' })).sms, {});
+  });
+
   it('names only activities that exist, each on one queue', async () => {
     const { activities } = await testActivities({ sql });
     const named = PROVIDER_QUEUES.flatMap((provider) => [...PROVIDER_QUEUE_ACTIVITIES[provider]]);
@@ -115,7 +144,7 @@ describe('provider task queues', () => {
   it('polls only the queues WORKER_TASK_QUEUES names, with their limits', async () => {
     const { activities } = await testActivities({ sql });
     const taskQueue = uniqueTaskQueue('queue-choice');
-    const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, WORKER_TASK_QUEUES: 'predictions,sms', PREDICTIONS_MAX_CONCURRENT: '3', PREDICTIONS_MAX_RPS: '4', SMS_MAX_RPS: '2' });
+    const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, WORKER_TASK_QUEUES: 'predictions,sms', PREDICTIONS_MAX_CONCURRENT: '3', PREDICTIONS_MAX_RPS: '4', SMS_MAX_RPS: '2', ...REMOTE_SMS_AND_PREDICTIONS });
     const queues = await whileWorking(config, activities, async (described) => described);
     assert.deepEqual(queues, [
       { taskQueue: `${taskQueue}-sms`, maxActivitiesPerSecond: 2, maxConcurrentActivities: 100 },

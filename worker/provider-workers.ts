@@ -3,7 +3,29 @@ import type { Activities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import { PROVIDER_QUEUE_ACTIVITIES, providerTaskQueue, type ProviderQueue } from '../workflows/engine/provider-queues.js';
 
-export type ProviderLimitsConfig = Pick<Config, 'GROQ_MAX_RPS' | 'WHATSAPP_MAX_MPS' | 'SMS_MAX_RPS' | 'PREDICTIONS_MAX_RPS' | 'PREDICTIONS_MAX_CONCURRENT'>;
+export type ProviderLimitsConfig = Pick<
+  Config,
+  | 'GROQ_MAX_RPS'
+  | 'WHATSAPP_MAX_MPS'
+  | 'SMS_MAX_RPS'
+  | 'PREDICTIONS_MAX_RPS'
+  | 'PREDICTIONS_MAX_CONCURRENT'
+  | 'PHOTO_VALIDATOR'
+  | 'LLM_PROVIDER'
+  | 'TTS_PROVIDER'
+  | 'WHATSAPP_PROVIDER'
+  | 'SMS_PROVIDER'
+  | 'LIPSYNC_PROVIDER'
+  | 'GENERATION_PROVIDER'
+>;
+
+/** Whether a queue's activities reach the provider itself: local adapters (npm start's default) have no rate to keep. */
+const CALLS_PROVIDER: Record<ProviderQueue, (config: ProviderLimitsConfig) => boolean> = {
+  groq: (config) => [config.PHOTO_VALIDATOR, config.LLM_PROVIDER, config.TTS_PROVIDER].includes('groq'),
+  whatsapp: (config) => config.WHATSAPP_PROVIDER === 'cloud',
+  sms: (config) => config.SMS_PROVIDER !== 'console',
+  predictions: (config) => config.LIPSYNC_PROVIDER === 'http' || config.GENERATION_PROVIDER === 'http',
+};
 
 /** What a provider queue's worker is held to: Temporal's options of the same names. */
 export interface ProviderQueueLimits {
@@ -13,16 +35,19 @@ export interface ProviderQueueLimits {
   maxConcurrentActivityTaskExecutions?: number;
 }
 
-/** A rate of 0 means no limit: the option is left out. */
-const perSecond = (rate: number): ProviderQueueLimits => (rate > 0 ? { maxTaskQueueActivitiesPerSecond: rate } : {});
-
-/** Each provider queue's limits from config (GROQ_MAX_RPS, WHATSAPP_MAX_MPS, SMS_MAX_RPS, PREDICTIONS_MAX_RPS / _CONCURRENT). */
+/**
+ * Each provider queue's limits from config: GROQ_MAX_RPS, WHATSAPP_MAX_MPS, SMS_MAX_RPS and
+ * PREDICTIONS_MAX_RPS when the queue calls its provider (0: no limit), and PREDICTIONS_MAX_CONCURRENT
+ * always (local renders are ffmpeg processes: bounding them is no loss).
+ */
 export function providerQueueLimits(config: ProviderLimitsConfig): Record<ProviderQueue, ProviderQueueLimits> {
+  const perSecond = (provider: ProviderQueue, rate: number): ProviderQueueLimits =>
+    rate > 0 && CALLS_PROVIDER[provider](config) ? { maxTaskQueueActivitiesPerSecond: rate } : {};
   return {
-    groq: perSecond(config.GROQ_MAX_RPS),
-    whatsapp: perSecond(config.WHATSAPP_MAX_MPS),
-    sms: perSecond(config.SMS_MAX_RPS),
-    predictions: { ...perSecond(config.PREDICTIONS_MAX_RPS), maxConcurrentActivityTaskExecutions: config.PREDICTIONS_MAX_CONCURRENT },
+    groq: perSecond('groq', config.GROQ_MAX_RPS),
+    whatsapp: perSecond('whatsapp', config.WHATSAPP_MAX_MPS),
+    sms: perSecond('sms', config.SMS_MAX_RPS),
+    predictions: { ...perSecond('predictions', config.PREDICTIONS_MAX_RPS), maxConcurrentActivityTaskExecutions: config.PREDICTIONS_MAX_CONCURRENT },
   };
 }
 
