@@ -81,10 +81,15 @@ const reproduce = (stacks: readonly StackName[]) => {
   return ['npm run bench:burst --', ...args, ...(stacks.length === 1 ? ['--only', stacks[0]!] : [])].join(' ').replace(/ --$/, '');
 };
 
-// Ctrl-C (or a kill) stops every server of the stack being measured before the process ends.
+// Ctrl-C (or a kill) stops every server of the stack being measured before the process ends. The
+// signal comes twice from a terminal (to the process group, and relayed by tsx): the second must
+// not end the process halfway through the teardown.
 let current: { teardown(keepScratch?: boolean): Promise<void> } | undefined;
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
     say(`${signal}: stopping every process of the run`);
     void (current?.teardown() ?? Promise.resolve()).finally(() => process.exit(130));
   });
@@ -108,6 +113,8 @@ async function measure(name: StackName): Promise<Column> {
     await world.teardown();
     return { figures };
   } catch (error) {
+    // Interrupted: the servers going away broke the run; the signal handler ends the process.
+    if (interrupted) await new Promise(() => undefined);
     const message = (error as Error).message.split('\n')[0]!;
     say(`${name}: failed: ${message}`);
     await current?.teardown(true);
