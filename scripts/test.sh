@@ -6,6 +6,7 @@ source "$(dirname "$0")/ensure-tools.sh"
 cd "$REELFLOW_ROOT"
 ensure_node_modules
 ensure_temporal_cli
+ensure_temporal_server
 ensure_minio
 ensure_ffmpeg
 ensure_espeak

@@ -4,7 +4,7 @@ import { parseEnv } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.js';
 import { apiReady, createSupervisor, say, temporalAnswers, waitUntil } from '../supervise/supervisor.js';
 import { prepareDatabase, stackSummary } from '../supervise/prepare.js';
-import { clusterPlan, databaseOf, DEFAULT_CLUSTER_PORTS, repoRoot } from './plan.js';
+import { clusterPlan, clusterPorts, databaseOf, repoRoot, serverSettings, withOverrides } from './plan.js';
 
 /**
  * The supervisor behind `npm run start:cluster`: the production shape on one machine. PostgreSQL
@@ -32,8 +32,9 @@ async function main() {
   const plan = clusterPlan({
     home,
     database: databaseOf(config.DATABASE_URL),
-    ports: { ...DEFAULT_CLUSTER_PORTS, frontend, ui: config.TEMPORAL_UI_PORT },
+    ports: clusterPorts(frontend, config.TEMPORAL_UI_PORT),
     namespace: config.TEMPORAL_NAMESPACE,
+    settings: withOverrides(serverSettings()),
   });
   say(await plan.setupSchema());
 
@@ -45,8 +46,7 @@ async function main() {
   supervisor.launch({ name: 'temporal-ui', ...plan.ui, jsonLogs: false, infrastructure: true, logFile: join(logDir, 'temporal-ui.log') });
 
   const tsx = (entry: string) => ['--import', 'tsx', entry];
-  // Settings from the shell or .env win over deploy/cluster.env's.
-  const shared = Object.fromEntries(Object.entries(workerSettings).filter(([key]) => process.env[key] === undefined));
+  const shared = withOverrides(workerSettings);
   const metricsPorts: string[] = [];
   for (let index = 0; index < workers; index++) {
     const metricsPort = config.WORKER_METRICS_PORT ? config.WORKER_METRICS_PORT + index : 0;

@@ -31,12 +31,18 @@ export interface ClusterPorts {
   ui: number;
 }
 
-/** The server template's own defaults (and the compose stack's), with the UI on `npm start`'s 8233. */
-export const DEFAULT_CLUSTER_PORTS: ClusterPorts = {
-  frontend: 7233, frontendHttp: 7243, history: 7234, matching: 7235, worker: 7239,
-  frontendMembership: 6933, historyMembership: 6934, matchingMembership: 6935, workerMembership: 6939,
-  ui: 8233,
-};
+/**
+ * The cluster's ports from its frontend's: history +1, matching +2, worker +6, the frontend's HTTP
+ * +10, each service's membership port 300 below its gRPC port, as the server template's defaults
+ * are laid out (7233 → 7234, 7235, 7239, 7243, 6933-6939). The UI's comes from TEMPORAL_UI_PORT.
+ */
+export function clusterPorts(frontend: number, ui: number): ClusterPorts {
+  return {
+    frontend, frontendHttp: frontend + 10, history: frontend + 1, matching: frontend + 2, worker: frontend + 6,
+    frontendMembership: frontend - 300, historyMembership: frontend - 299, matchingMembership: frontend - 298, workerMembership: frontend - 294,
+    ui,
+  };
+}
 
 /** Where PostgreSQL is, from reelflow's DATABASE_URL; the user must be allowed to create databases. */
 export interface ClusterDatabase {
@@ -56,13 +62,18 @@ export function serverSettings(): Record<string, string> {
   return parseEnv(readFileSync(join(deployDir, 'server.env'), 'utf8')) as Record<string, string>;
 }
 
+/** `file`'s settings, each replaced by the same variable of `env` where set (the shell wins). */
+export function withOverrides(file: Record<string, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(file).map(([key, value]) => [key, env[key] ?? value]));
+}
+
 export interface ClusterPlanOptions {
   home: string;
   database: ClusterDatabase;
   ports: ClusterPorts;
   namespace: string;
-  /** Overrides of DBNAME and VISIBILITY_DBNAME (tests use their own databases). */
-  databaseNames?: { main: string; visibility: string };
+  /** server.env's settings as this run takes them: default, the file's; start:cluster lets the shell override them. */
+  settings?: Record<string, string>;
 }
 
 export interface Command {
@@ -75,8 +86,7 @@ export function clusterPlan(options: ClusterPlanOptions) {
   const { home, database, ports } = options;
   const bin = (name: string) => join(home, 'bin', name);
   const address = `127.0.0.1:${ports.frontend}`;
-  const names: Record<string, string> = options.databaseNames ? { DBNAME: options.databaseNames.main, VISIBILITY_DBNAME: options.databaseNames.visibility } : {};
-  const settings: Record<string, string> = { ...serverSettings(), ...names };
+  const settings = options.settings ?? serverSettings();
   const serverEnv: Record<string, string> = {
     ...settings,
     POSTGRES_SEEDS: database.host,

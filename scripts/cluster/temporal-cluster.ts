@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.js';
 import { stopChild, temporalAnswers, waitUntil } from '../supervise/supervisor.js';
-import { clusterPlan, databaseOf, repoRoot, type ClusterDatabase, type ClusterPlan, type ClusterPorts, type Command } from './plan.js';
+import { clusterPlan, clusterPorts, databaseOf, repoRoot, serverSettings, type ClusterDatabase, type ClusterPlan, type ClusterPorts, type Command } from './plan.js';
 
 /**
  * A PostgreSQL-backed Temporal cluster of its own, for tests and benchmarks: the same plan as
@@ -43,14 +44,23 @@ export interface TemporalClusterOptions {
 const home = () => process.env.TEMPORAL_SERVER_HOME ?? join(repoRoot, '.tools/temporal-server-v1.29.1');
 const temporalCli = () => process.env.TEMPORAL_CLI ?? join(repoRoot, '.tools/bin/temporal');
 
-async function freePorts(): Promise<ClusterPorts> {
-  const ports: number[] = [];
-  while (ports.length < 10) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
+/** Whether 127.0.0.1:`port` can be bound right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A frontend port whose whole layout (clusterPorts) is free, and a free UI port. */
+export async function freeClusterPorts(): Promise<ClusterPorts> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const ports = clusterPorts(20_000 + Math.floor(Math.random() * 30_000), await freePort());
+    const free = await Promise.all(Object.values(ports).map(bindable));
+    if (free.every(Boolean)) return ports;
   }
-  const [frontend, frontendHttp, history, matching, worker, frontendMembership, historyMembership, matchingMembership, workerMembership, ui] = ports as [number, number, number, number, number, number, number, number, number, number];
-  return { frontend, frontendHttp, history, matching, worker, frontendMembership, historyMembership, matchingMembership, workerMembership, ui };
+  throw new Error('found no free ports for a Temporal cluster in 50 tries');
 }
 
 function spawnLogged(command: Command, log: WriteStream): ChildProcess {
@@ -67,7 +77,9 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   const owned = !options.databaseNames;
   const databaseNames = options.databaseNames ?? { main: `temporal_${suffix}`, visibility: `temporal_${suffix}_visibility` };
   await mkdir(options.dataDir, { recursive: true });
-  const plan: ClusterPlan = clusterPlan({ home: home(), database: options.database ?? databaseOf(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'), ports: await freePorts(), namespace, databaseNames });
+  const settings = { ...serverSettings(), DBNAME: databaseNames.main, VISIBILITY_DBNAME: databaseNames.visibility };
+  const database = options.database ?? databaseOf(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const plan: ClusterPlan = clusterPlan({ home: home(), database, ports: await freeClusterPorts(), namespace, settings });
   const serverLog = createWriteStream(join(options.dataDir, 'temporal-server.log'), { flags: 'a' });
   const uiLog = createWriteStream(join(options.dataDir, 'temporal-ui.log'), { flags: 'a' });
   let server: ChildProcess | undefined;
