@@ -15,6 +15,7 @@ import { startChaosProviders, type ChaosProviders } from '../../scripts/chaos/pr
 import { clusterPlan, databaseOf, serverSettings } from '../../scripts/cluster/plan.js';
 import { freeClusterPorts } from '../../scripts/cluster/temporal-cluster.js';
 import { temporalAnswers, waitUntil } from '../../scripts/supervise/supervisor.js';
+import { PROVIDER_QUEUE_ACTIVITIES } from '../../workflows/engine/provider-queues.js';
 import { launchBrowser } from '../support/browser.js';
 import { ClusterSupervisor } from '../support/cluster-stack.js';
 import { testSql } from '../support/harness.js';
@@ -47,7 +48,7 @@ before(async () => {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   address = `127.0.0.1:${ports.frontend}`;
   uiUrl = `http://localhost:${ports.ui}`;
-  // A lip-sync runs for several polls (2 s apart): long enough to kill its worker mid-stage.
+  // A prediction runs for several polls (2 s apart): long enough to kill its worker mid-stage.
   providers = await startChaosProviders({ apiUrl, scratch, predictionPlan: ['starting', 'processing', 'processing', 'processing', 'processing', 'processing', 'succeeded'] });
   env = {
     ...process.env,
@@ -118,8 +119,12 @@ describe('npm run start:cluster', () => {
           const description = await client.workflow.getHandle(execution.workflowId).describe();
           for (const pending of description.raw.pendingActivities ?? []) {
             const pid = Number(pending.lastWorkerIdentity?.split('@')[0]);
+            const activity = pending.activityType?.name ?? '';
             const started = pending.state === proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
-            if (started && workers.includes(pid)) victim = { pid, workflowId: execution.workflowId, activity: pending.activityType?.name ?? '' };
+            // A prediction stage started within 6 s has seconds of polls left: the kill lands mid-stage, not after it.
+            const startedAt = Number(pending.lastStartedTime?.seconds ?? 0) * 1000;
+            const long = (PROVIDER_QUEUE_ACTIVITIES.predictions as readonly string[]).includes(activity) && Date.now() - startedAt < 6_000;
+            if (started && long && workers.includes(pid)) victim = { pid, workflowId: execution.workflowId, activity };
           }
           if (victim) return true;
         }
