@@ -1,12 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tsToMs } from '@temporalio/common/lib/time.js';
-import type { temporal } from '@temporalio/proto';
 import { startCloseupStack, type CloseupStack } from '../../test/support/closeup-stack.js';
-import { otpVerifiedSignal } from '../../workflows/closeup/contract.js';
 import { pool } from './figures.js';
 import { benchInfra } from './infra.js';
+import { transitionsOf, type Transition } from './transition-profile.js';
 
 /**
  * Close-Up jobs from submit to `sent` on a stack of their own (benchInfra: Temporal dev server in
@@ -16,10 +14,11 @@ import { benchInfra } from './infra.js';
  * `render: false` copies one rendered lip-sync clip (instant provider); `true` renders every clip.
  *
  * Two readings of the finished jobs:
- *  - orchestration per stage transition, from each submission workflow's history: from the end of
- *    one stage's work to the start of the next one's (status recorded, event published, next
- *    activity scheduled and picked up) — the OTP signal to the photo check, photo to lip-sync,
- *    lip-sync to stitching, stitching to the delivery workflow;
+ *  - orchestration per stage transition, from each submission workflow's history
+ *    (scripts/bench/transition-profile.ts): from the end of one stage's work to the next one's
+ *    activity scheduled (status recorded, event published, next activity scheduled) — the OTP
+ *    signal to the photo check, photo to lip-sync, lip-sync to stitching, stitching to the
+ *    delivery workflow — with where that time went;
  *  - the share of the jobs' time spent in each status, from the engine's event log (job_events).
  */
 
@@ -27,11 +26,6 @@ export interface CloseupRunOptions {
   jobs: number;
   inFlight: number;
   render: boolean;
-}
-
-export interface Transition {
-  name: string;
-  ms: number;
 }
 
 export interface CloseupRunFigures {
@@ -43,6 +37,8 @@ export interface CloseupRunFigures {
   transitions: Transition[];
   /** Milliseconds spent in each status, summed over the jobs, in the order first seen. */
   timeInStatus: Map<string, number>;
+  /** CPU time of this process (API, worker and bench in one) over the run, ms. */
+  cpuMs: number;
 }
 
 /** Waits for the console OTP texted to `mobile` since `since` (ms epoch); the console sender logs the last four digits. */
@@ -55,35 +51,6 @@ async function codeFor(stack: CloseupStack, mobile: string, since: number): Prom
     if (Date.now() > deadline) throw new Error(`no OTP for ${to} in 300 s`);
     await sleep(25);
   }
-}
-
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-/** The stage transitions of one submission workflow's history (see the module comment). */
-function transitionsOf(events: HistoryEvent[]): Transition[] {
-  const at = (event: HistoryEvent) => tsToMs(event.eventTime);
-  const names = new Map<string, string>();
-  const started = new Map<string, number>();
-  const completed = new Map<string, number>();
-  let verifiedAt: number | undefined;
-  let deliveryStartedAt: number | undefined;
-  for (const event of events) {
-    const id = String(event.eventId);
-    if (event.activityTaskScheduledEventAttributes) names.set(id, event.activityTaskScheduledEventAttributes.activityType?.name ?? '');
-    const startedOf = event.activityTaskStartedEventAttributes?.scheduledEventId;
-    if (startedOf != null) started.set(names.get(String(startedOf)) ?? '', at(event));
-    const completedOf = event.activityTaskCompletedEventAttributes?.scheduledEventId;
-    if (completedOf != null) completed.set(names.get(String(completedOf)) ?? '', at(event));
-    if (event.workflowExecutionSignaledEventAttributes?.signalName === otpVerifiedSignal.name) verifiedAt ??= at(event);
-    if (event.childWorkflowExecutionStartedEventAttributes) deliveryStartedAt ??= at(event);
-  }
-  const pairs: [string, number | undefined, number | undefined][] = [
-    ['verified -> photo check', verifiedAt, started.get('validatePhoto')],
-    ['photo -> lip-sync', completed.get('validatePhoto'), started.get('generateLipsync')],
-    ['lip-sync -> stitching', completed.get('generateLipsync'), started.get('stitchVideo')],
-    ['stitching -> delivery', completed.get('stitchVideo'), deliveryStartedAt],
-  ];
-  return pairs.flatMap(([name, from, to]) => (from !== undefined && to !== undefined ? [{ name, ms: to - from }] : []));
 }
 
 export async function measureCloseupRun(options: CloseupRunOptions): Promise<CloseupRunFigures> {
@@ -112,6 +79,7 @@ export async function measureCloseupRun(options: CloseupRunOptions): Promise<Clo
     // Consecutive numbers: jobs in flight never share the last four digits the console sender shows.
     const base = randomInt(0, 90_000) * 10_000;
     const jobIds: number[] = [];
+    const cpuBefore = process.cpuUsage();
     const run = await pool(options.inFlight, options.jobs, async (index) => {
       const mobile = `9${String(base + index).padStart(9, '0')}`;
       const began = Date.now();
@@ -125,6 +93,7 @@ export async function measureCloseupRun(options: CloseupRunOptions): Promise<Clo
       jobIds.push(jobId);
       return Date.now() - began;
     });
+    const cpu = process.cpuUsage(cpuBefore);
 
     const rows = await running.sql<{ job_id: number; status: string; at: Date; workflow_id: string; run_id: string }[]>`
       select e.job_id::int as job_id, e.status, e.created_at as at, j.workflow_id, j.run_id
@@ -144,7 +113,7 @@ export async function measureCloseupRun(options: CloseupRunOptions): Promise<Clo
       const history = await running.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
       transitions.push(...transitionsOf(history.events ?? []));
     }
-    return { sent: jobIds.length, failures: run.failures, firstFailure: run.firstFailure, wallMs: run.wallMs, transitions, timeInStatus };
+    return { sent: jobIds.length, failures: run.failures, firstFailure: run.firstFailure, wallMs: run.wallMs, transitions, timeInStatus, cpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
     await stack?.stop().catch((error: unknown) => console.error(`close-up stack: ${(error as Error).message}`));
     await infra.teardown();
