@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type proto from '@temporalio/proto';
 import { findJob, findSlotHolder } from '../../db/jobs/queries.js';
 import type { JobRow } from '../../db/jobs/types.js';
@@ -41,10 +42,23 @@ async function describeRun(deps: AppDeps, workflowId: string) {
     });
 }
 
-/** The workflow task that scheduled the stage's entry record: resetting to it runs the stage again. */
-function resetPointBefore(events: HistoryEvent[], activityId: string) {
-  const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityId === activityId);
-  return scheduled?.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ?? undefined;
+/** A history event's summary (user metadata), when it has one that is a string. */
+function summaryOf(event: HistoryEvent): string | undefined {
+  const payload = event.userMetadata?.summary;
+  const summary: unknown = payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
+  return typeof summary === 'string' ? summary : undefined;
+}
+
+/**
+ * The id of the workflow task (its WorkflowTaskCompleted event) that recorded `stage`'s entry — an
+ * activity with id `stage:<name>`, or since the engine's local job records (workflows/engine/kit.ts)
+ * a local activity's marker with that id as its summary: resetting to it runs the stage again.
+ * Undefined when the history never entered the stage.
+ */
+export function stageEntryWorkflowTask(events: HistoryEvent[], stage: string) {
+  const activityId = stageActivityId(stage);
+  const entry = events.find((event) => event.activityTaskScheduledEventAttributes?.activityId === activityId || (event.markerRecordedEventAttributes && summaryOf(event) === activityId));
+  return (entry?.activityTaskScheduledEventAttributes ?? entry?.markerRecordedEventAttributes)?.workflowTaskCompletedEventId ?? undefined;
 }
 
 /**
@@ -67,7 +81,7 @@ export async function retryJob(deps: AppDeps, job: JobRow): Promise<JobChange> {
   const runId = resetMainWorkflow && job.runId ? job.runId : running?.runId;
   if (!runId) throw new ApiError(409, 'Conflict', `Job ${job.id}'s workflow ${workflowId} has no run to reset.`);
   const history = await deps.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
-  const resetPoint = job.failedStage ? resetPointBefore(history.events ?? [], stageActivityId(job.failedStage)) : undefined;
+  const resetPoint = job.failedStage ? stageEntryWorkflowTask(history.events ?? [], job.failedStage) : undefined;
   if (!resetPoint) {
     throw new ApiError(400, 'NotRetryable', `Job ${job.id} failed at ${job.failedStage ?? 'its start'}, before any stage it could be retried from; start a new job instead.`);
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createHttpLipsyncGenerator } from '../../providers/lipsync/http.js';
-import { stageActivityId } from '../../workflows/engine/contract.js';
+import { stageEntryWorkflowTask } from '../../api/jobs/job-actions.js';
 import { startLipsyncApiFake, type LipsyncApiFake } from '../fakes/lipsync-api.js';
 import { startCloseupStack, type CloseupStack } from '../support/closeup-stack.js';
 import { flatImage } from '../support/images.js';
@@ -175,12 +175,14 @@ describe('admin video jobs', { timeout: 900_000 }, () => {
     lipsync.plan = ['starting', 'processing', 'succeeded'];
     const [row] = await stack.sql<{ workflow_id: string; run_id: string }[]>`select workflow_id, run_id from video_jobs where id = ${jobId}`;
     const history = await stack.temporal.workflow.getHandle(row!.workflow_id, row!.run_id).fetchHistory();
-    const scheduled = history.events?.find((event) => event.activityTaskScheduledEventAttributes?.activityId === stageActivityId('lipsync_processing'));
+    // The workflow task that recorded the stage's entry (the marker the UI shows with summary stage:lipsync_processing).
+    const entry = stageEntryWorkflowTask(history.events ?? [], 'lipsync_processing');
+    assert.ok(entry, 'the history shows where lip-sync was entered');
     // What the UI's "Reset" does: ResetWorkflowExecution to a chosen workflow task.
     await stack.temporal.workflowService.resetWorkflowExecution({
       namespace: 'default',
       workflowExecution: { workflowId: row!.workflow_id, runId: row!.run_id },
-      workflowTaskFinishEventId: scheduled!.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId!,
+      workflowTaskFinishEventId: entry,
       requestId: randomUUID(),
       reason: 'reset from the Web UI',
     });
