@@ -53,12 +53,15 @@ async function appendEvent(tx: Queryable, jobId: number, event: EventInput): Pro
   return row.seq;
 }
 
+/** Upserts the job's assets, sent together (pipelined on the transaction's connection, in order). */
 async function putAssets(tx: Queryable, jobId: number, assets: JobAsset[] | undefined): Promise<void> {
-  for (const asset of assets ?? []) {
-    await tx`
-      insert into job_assets (job_id, kind, storage_key) values (${jobId}, ${asset.kind}, ${asset.key})
-      on conflict (job_id, kind) do update set storage_key = excluded.storage_key, created_at = now()`;
-  }
+  await Promise.all(
+    (assets ?? []).map(
+      (asset) => tx`
+        insert into job_assets (job_id, kind, storage_key) values (${jobId}, ${asset.kind}, ${asset.key})
+        on conflict (job_id, kind) do update set storage_key = excluded.storage_key, created_at = now()`,
+    ),
+  );
 }
 
 /** The job's row, locked until the transaction ends (NO KEY UPDATE: its events may still reference it). */
@@ -199,7 +202,10 @@ export function createJobStore(sql: Sql) {
         }
         const reviving = job.status === 'failed' && status !== 'failed';
         if (reviving && writer.workflowId === job.workflow_id && !change.releaseSlot) await reclaimSlot(tx, job);
-        await tx`
+        // The row, its assets and its event sent together: one round trip of the transaction's
+        // connection instead of one each. postgres.js pipelines them in the order they start
+        // (execute() starts the row's update before the others).
+        const row = tx`
           update jobs set status = ${status}, stage = ${stage},
                  progress = ${stage === job.stage && !reviving ? tx`progress` : tx`0`},
                  cost_usd = cost_usd + ${change.costUsd ?? 0},
@@ -207,9 +213,8 @@ export function createJobStore(sql: Sql) {
                  ${reviving ? tx`retry_count = retry_count + 1, failed_stage = null, error_code = null, error_message = null, failed_workflow_id = null,` : tx``}
                  run_id = case when workflow_id = ${writer.workflowId} then ${writer.runId} else run_id end,
                  updated_at = now()
-          where id = ${ref.id}`;
-        await putAssets(tx, ref.id, change.assets);
-        await appendEvent(tx, ref.id, { kind: 'status', status, stage, detail: detail ?? null });
+          where id = ${ref.id}`.execute();
+        await Promise.all([row, putAssets(tx, ref.id, change.assets), appendEvent(tx, ref.id, { kind: 'status', status, stage, detail: detail ?? null })]);
       });
     },
 
