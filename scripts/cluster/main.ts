@@ -16,7 +16,8 @@ import { clusterPlan, clusterPorts, databaseOf, repoRoot, serverSettings, withOv
 const config = loadConfigOrExit();
 const home = process.env.TEMPORAL_SERVER_HOME ?? join(repoRoot, '.tools/temporal-server-v1.29.1');
 const temporalCli = process.env.TEMPORAL_CLI ?? 'temporal';
-const logDir = join(repoRoot, '.data/cluster');
+// Tests point it at their own scratch folder.
+const logDir = process.env.CLUSTER_LOG_DIR ?? join(repoRoot, '.data/cluster');
 const supervisor = createSupervisor(repoRoot);
 
 async function main() {

@@ -37,6 +37,9 @@ export interface ClusterPorts {
  * are laid out (7233 → 7234, 7235, 7239, 7243, 6933-6939). The UI's comes from TEMPORAL_UI_PORT.
  */
 export function clusterPorts(frontend: number, ui: number): ClusterPorts {
+  // The server records each membership port in PostgreSQL as a smallint (cluster_membership.rpc_port):
+  // above 32767 it cannot join its own ring and exits.
+  if (frontend - 294 > 32_767 || frontend - 300 < 1) throw new Error(`Temporal's frontend port must be between 301 and 33061 (its membership ports, 300 below, are stored as smallint); got ${frontend}`);
   return {
     frontend, frontendHttp: frontend + 10, history: frontend + 1, matching: frontend + 2, worker: frontend + 6,
     frontendMembership: frontend - 300, historyMembership: frontend - 299, matchingMembership: frontend - 298, workerMembership: frontend - 294,

@@ -56,7 +56,8 @@ function bindable(port: number): Promise<boolean> {
 /** A frontend port whose whole layout (clusterPorts) is free, and a free UI port. */
 export async function freeClusterPorts(): Promise<ClusterPorts> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const ports = clusterPorts(20_000 + Math.floor(Math.random() * 30_000), await freePort());
+    // Below 32768: the membership ports must fit a smallint, and Linux hands out ephemeral ports from 32768.
+    const ports = clusterPorts(20_000 + Math.floor(Math.random() * 12_000), await freePort());
     const free = await Promise.all(Object.values(ports).map(bindable));
     if (free.every(Boolean)) return ports;
   }

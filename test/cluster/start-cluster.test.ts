@@ -66,6 +66,7 @@ before(async () => {
     STORAGE_BACKEND: 'local',
     MEDIA_ROOT: join(scratch, 'media'),
     TMPDIR: join(scratch, 'tmp'),
+    CLUSTER_LOG_DIR: join(scratch, 'cluster-logs'),
     PHOTO_VALIDATOR: 'local',
     LLM_PROVIDER: 'local',
     TTS_PROVIDER: 'local',
@@ -76,7 +77,12 @@ before(async () => {
     FEED_VIDEO_COST: '3',
   };
   supervisor = new ClusterSupervisor(env);
-  await supervisor.waitFor(/up and running/, 180_000);
+  await supervisor.waitFor(/up and running/, 180_000).catch(async (error: Error) => {
+    // The scratch folder goes at the end: keep the server's own last words in the failure.
+    const log = await readFile(join(scratch, 'cluster-logs', 'temporal-server.log'), 'utf8').catch(() => '');
+    const last = log.split('\n').filter((line) => /"level":"(error|fatal)"/.test(line)).slice(-3).map((line) => line.slice(0, 400));
+    throw new Error(`${error.message}\n--- temporal-server.log, last errors ---\n${last.join('\n')}`);
+  });
 });
 
 after(async () => {
