@@ -126,6 +126,9 @@ async function measure(name: StackName): Promise<Column> {
 
 // Before any Temporal connection in this process: the SDK's own logs at WARN.
 installQuietRuntime();
+// Each server of a stack (scripts/chaos pieces) leaves an exit handler that kills it should the
+// run die; two stacks' worth pass Node's default warning threshold of 10.
+process.setMaxListeners(40);
 const load = () => loadavg().map((value) => value.toFixed(2)).join(', ');
 say(`stacks ${flags.stacks.join(', ')}; load average ${load()}`);
 const columns: Partial<Record<StackName, Column>> = {};
