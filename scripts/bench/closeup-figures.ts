@@ -40,7 +40,7 @@ export function orchestrationFigures(figures: CloseupRunFigures, options: Closeu
       verdict: atMost(overall, 15),
       command,
     },
-    line(`why ${options.inFlight} at a time`, 'about one job per core: a transition waits for its own work, not in the CPU queue behind other jobs (all at once: the throughput line)'),
+    line(`why ${options.inFlight} at a time`, 'the cost of a transition, not its wait behind other jobs in the one process (API + worker) and on 2 cores; all at once: the throughput line'),
     ...[...byName].map(([name, values]) => line(name, distribution(values))),
     line('then the next activity waits for a worker', distribution(pickups)),
     ...[...segments]
