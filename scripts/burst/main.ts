@@ -7,7 +7,9 @@
  *
  *   npm run bench:burst -- [--count 2000 | --quick] [--only dev|cluster] [--concurrency 32]
  *                          [--groq-rps 30] [--sms-rps 50] [--whatsapp-rps 80] [--predictions-rps 20]
- *                          [--stall-minutes 5] [--keep-scratch]
+ *                          [--queue-share 0.9] [--stall-minutes 5] [--keep-scratch]
+ *
+ * --queue-share: the share of each fake's rate its provider queue is limited to.
  *
  * Every server is the run's own (free loopback ports, one scratch folder per stack); Ctrl-C stops
  * them all. Needs what `npm run chaos` needs: PostgreSQL's server binaries, the Temporal CLI,
@@ -25,7 +27,7 @@ import { runBurst } from './load.js';
 import { STACKS, STACK_NAMES, type StackName } from './stacks.js';
 import { startBurstWorld } from './world.js';
 
-const usage = 'npm run bench:burst -- [--count N | --quick] [--only dev|cluster] [--concurrency N] [--groq-rps N] [--sms-rps N] [--whatsapp-rps N] [--predictions-rps N] [--stall-minutes N] [--keep-scratch]';
+const usage = 'npm run bench:burst -- [--count N | --quick] [--only dev|cluster] [--concurrency N] [--groq-rps N] [--sms-rps N] [--whatsapp-rps N] [--predictions-rps N] [--queue-share F] [--stall-minutes N] [--keep-scratch]';
 const say = (line: string) => process.stdout.write(`burst: ${line}\n`);
 
 function parseFlags() {
@@ -39,6 +41,7 @@ function parseFlags() {
       'sms-rps': { type: 'string', default: '50' },
       'whatsapp-rps': { type: 'string', default: '80' },
       'predictions-rps': { type: 'string', default: '20' },
+      'queue-share': { type: 'string', default: '0.9' },
       'stall-minutes': { type: 'string', default: '5' },
       'keep-scratch': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -58,6 +61,7 @@ function parseFlags() {
     stacks: only ? [only as StackName] : [...STACK_NAMES],
     concurrency: Math.round(positive('concurrency')),
     rates,
+    queueShare: positive('queue-share'),
     stallMs: positive('stall-minutes') * 60_000,
     keepScratch: values['keep-scratch'],
   };
@@ -99,7 +103,7 @@ async function measure(name: StackName): Promise<Column> {
   const stack = STACKS[name];
   const started = Date.now();
   try {
-    const world = await startBurstWorld(stack, { rates: flags.rates, keepScratch: flags.keepScratch, say, holdTeardown: (teardown) => (current = { teardown }) });
+    const world = await startBurstWorld(stack, { rates: flags.rates, queueShare: flags.queueShare, keepScratch: flags.keepScratch, say, holdTeardown: (teardown) => (current = { teardown }) });
     const photo = await texturedJpeg(480, 640);
     say(`${name}: ${flags.count} submissions, ${flags.concurrency} in flight; fakes at groq ${flags.rates.groq}/s, sms ${flags.rates.sms}/s, whatsapp ${flags.rates.whatsapp}/s, predictions ${flags.rates.predictions}/s`);
     const load = await runBurst({ http: createHttp(world.apiUrl), smsReceived: world.providers.sms.received, photo, count: flags.count, concurrency: flags.concurrency, otpPatienceMs: 15 * 60_000 });

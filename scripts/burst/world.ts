@@ -49,7 +49,7 @@ export function queueLimits(rates: ProviderRates, headroom = 0.9): Record<string
 /** `holdTeardown` receives the teardown at once, so an interrupt while the world comes up can stop what is up so far. */
 export async function startBurstWorld(
   stack: BurstStack,
-  options: { rates: ProviderRates; say: (line: string) => void; keepScratch?: boolean; holdTeardown?: (teardown: (keepScratch?: boolean) => Promise<void>) => void },
+  options: { rates: ProviderRates; queueShare?: number; say: (line: string) => void; keepScratch?: boolean; holdTeardown?: (teardown: (keepScratch?: boolean) => Promise<void>) => void },
 ): Promise<BurstWorld> {
   const scratch = await mkdtemp(join(tmpdir(), `reelflow-burst-${stack.name}-`));
   const stops: (() => Promise<unknown>)[] = [];
@@ -83,15 +83,16 @@ export async function startBurstWorld(
     // The lip-sync succeeds at its first poll, and its clip is in the stitcher's format: stitching stream-copies.
     const providers = await startChaosProviders({ apiUrl, scratch, rates: options.rates, photoValidator: 'groq', predictionPlan: ['processing', 'succeeded'] });
     stops.push(() => providers.close());
+    const limits = queueLimits(options.rates, options.queueShare);
     const env: NodeJS.ProcessEnv = {
       ...runEnv({ apiPort, databaseUrl, temporalAddress: temporal.temporalAddress, namespace: temporal.namespace, taskQueue: 'burst', bundlePath, minio, scratch, providers }),
-      ...queueLimits(options.rates),
+      ...limits,
     };
     for (let index = 0; index < stack.workers; index++) workers.push(workerPool(env, join(scratch, 'workers.log'), `${stack.name}-${index + 1}.`));
     await Promise.all(workers.map((pool) => pool.start().then(() => stops.push(() => pool.stop()))));
     const api = await startApiProcess({ ...env, LOG_LEVEL: 'warn' }, apiUrl);
     stops.push(() => api.stop());
-    options.say(`${stack.name}: Temporal ${temporal.temporalAddress}, PostgreSQL 127.0.0.1:${pgPort}, MinIO ${minio.endpoint}, API ${apiUrl}, ${stack.workers} worker process(es); scratch ${scratch}`);
+    options.say(`${stack.name}: Temporal ${temporal.temporalAddress}, PostgreSQL 127.0.0.1:${pgPort}, MinIO ${minio.endpoint}, API ${apiUrl}, ${stack.workers} worker process(es) with ${Object.entries(limits).map(([name, value]) => `${name}=${value}`).join(' ')}; scratch ${scratch}`);
     return {
       apiUrl,
       databaseUrl,
