@@ -142,33 +142,45 @@ export function createJobStore(sql: Sql) {
     /**
      * Creates the job with its first event, unless it exists. Returns whether this call created it.
      * With a concurrency key the job takes its slot; a unique violation (23505) means another job holds it.
+     * The row, its assets and its first event (seq 1, notified) are one statement: one round trip.
      */
     async create(tx: Tx, job: NewJob): Promise<{ created: boolean; ref: JobRef }> {
+      // One row per kind, the last one given winning, as one write per asset would leave it.
+      const assets = [...new Map((job.assets ?? []).map((asset) => [asset.kind, asset.key]))];
       const [row] = await tx<{ id: number; key: string }[]>`
-        insert into jobs ${tx({
-          ...(job.id === undefined ? {} : { id: job.id }),
-          ...(job.key === undefined ? {} : { key: job.key }),
-          pipeline: job.pipeline,
-          owner: job.owner,
-          status: job.status,
-          stage: job.stage ?? null,
-          workflow_id: job.workflowId,
-          origin_run_id: job.originRunId ?? null,
-          run_id: job.runId ?? null,
-          concurrency_key: job.concurrencyKey ?? null,
-          holds_slot: Boolean(job.concurrencyKey),
-        })}
-        on conflict (id) do nothing
-        returning id, key`;
+        with created as (
+          insert into jobs ${tx({
+            ...(job.id === undefined ? {} : { id: job.id }),
+            ...(job.key === undefined ? {} : { key: job.key }),
+            pipeline: job.pipeline,
+            owner: job.owner,
+            status: job.status,
+            stage: job.stage ?? null,
+            workflow_id: job.workflowId,
+            origin_run_id: job.originRunId ?? null,
+            run_id: job.runId ?? null,
+            concurrency_key: job.concurrencyKey ?? null,
+            holds_slot: Boolean(job.concurrencyKey),
+            event_seq: 1,
+          })}
+          on conflict (id) do nothing
+          returning id, key
+        ), assets as (
+          insert into job_assets (job_id, kind, storage_key)
+          select created.id, asset.kind, asset.storage_key
+          from created, unnest(${assets.map(([kind]) => kind)}::text[], ${assets.map(([, key]) => key)}::text[]) as asset (kind, storage_key)
+        ), event as (
+          insert into job_events (job_id, seq, kind, status, stage, progress, detail)
+          select id, 1, 'status', ${job.status}, ${job.stage ?? null}, null, ${json(tx, job.detail)} from created
+        )
+        select id, key::text as key, pg_notify(${JOB_EVENTS_CHANNEL}, id || ':1') from created`;
       if (!row) {
         // A separate statement: it sees the row the conflicting transaction committed.
         const [existing] = await tx<{ id: number; key: string }[]>`select id, key from jobs where id = ${job.id ?? null}`;
         if (!existing) throw new Error(`job ${job.id} neither created nor found`);
         return { created: false, ref: existing };
       }
-      await putAssets(tx, row.id, job.assets);
-      await appendEvent(tx, row.id, { kind: 'status', status: job.status, stage: job.stage ?? null, detail: job.detail ?? null });
-      return { created: true, ref: row };
+      return { created: true, ref: { id: row.id, key: row.key } };
     },
 
     /**
