@@ -14,37 +14,56 @@ export async function lockUser(tx: Tx, userId: string): Promise<void> {
   await tx`select id from users where id = ${userId} for no key update`;
 }
 
-async function recentSends(tx: Tx, userId: string) {
-  const [row] = await tx<{ sends: number; last_at: Date | null; oldest_at: Date | null }[]>`
-    select count(*)::int as sends, max(created_at) as last_at, min(created_at) as oldest_at
-    from user_otp where user_id = ${userId} and created_at > now() - interval '1 hour'`;
-  return row ?? { sends: 0, last_at: null, oldest_at: null };
-}
-
-/** Seconds until the number may receive another code under the hourly cap; undefined when it may now. */
-async function hourlyCapWait(tx: Tx, policy: OtpPolicy, userId: string): Promise<number | undefined> {
-  const recent = await recentSends(tx, userId);
-  if (recent.sends < policy.OTP_MAX_SENDS_PER_HOUR || !recent.oldest_at) return undefined;
-  return Math.max(1, Math.ceil((recent.oldest_at.getTime() + 3600_000 - Date.now()) / 1000));
+interface ReservationRow {
+  cooling: boolean;
+  capped: boolean;
+  last_at: Date | null;
+  oldest_at: Date | null;
+  otp_id: number | null;
 }
 
 /**
  * Reserves the next code for a job when the number may receive one: not within the cooldown of
  * the previous send (resends and re-submissions) and not over the hourly cap. A reservation
  * supersedes the job's earlier codes at once: they stop working before the new one is sent.
+ * One statement (a round trip), run after lockUser: its snapshot then includes every code
+ * reserved before the lock was granted.
  */
 export async function reserveOtp(tx: Tx, policy: OtpPolicy, request: { userId: string; jobId: number; enforceCooldown: boolean }): Promise<OtpReservation> {
-  if (request.enforceCooldown) {
-    const { last_at: lastAt } = await recentSends(tx, request.userId);
-    const wait = lastAt ? lastAt.getTime() + policy.OTP_RESEND_COOLDOWN_SECONDS * 1000 - Date.now() : 0;
-    if (wait > 0) return { retryAfterSeconds: Math.ceil(wait / 1000), reason: 'cooldown' };
-  }
-  const capped = await hourlyCapWait(tx, policy, request.userId);
-  if (capped !== undefined) return { retryAfterSeconds: capped, reason: 'hourly_cap' };
-  await tx`update user_otp set superseded_at = now() where job_id = ${request.jobId} and used_at is null and superseded_at is null`;
-  const [reserved] = await tx<{ id: number }[]>`
-    insert into user_otp (user_id, job_id, max_attempts) values (${request.userId}, ${request.jobId}, ${policy.OTP_MAX_ATTEMPTS})
-    returning id`;
-  if (!reserved) throw new Error('OTP reservation returned no row');
-  return { otpId: reserved.id };
+  const { userId, jobId } = request;
+  const [row] = await tx<ReservationRow[]>`
+    with recent as (
+      select count(*)::int as sends, max(created_at) as last_at, min(created_at) as oldest_at
+      from user_otp where user_id = ${userId} and created_at > now() - interval '1 hour'
+    ), verdict as (
+      select last_at, oldest_at,
+             ${request.enforceCooldown}::boolean and last_at is not null
+               and last_at + ${policy.OTP_RESEND_COOLDOWN_SECONDS} * interval '1 second' > clock_timestamp() as cooling,
+             sends >= ${policy.OTP_MAX_SENDS_PER_HOUR} and oldest_at is not null as capped
+      from recent
+    ), superseded as (
+      update user_otp set superseded_at = now()
+      where job_id = ${jobId} and used_at is null and superseded_at is null and (select not cooling and not capped from verdict)
+    ), reserved as (
+      insert into user_otp (user_id, job_id, max_attempts)
+      select ${userId}::uuid, ${jobId}::bigint, ${policy.OTP_MAX_ATTEMPTS}::int from verdict where not cooling and not capped
+      returning id
+    )
+    select cooling, capped, last_at, oldest_at, (select id from reserved) as otp_id from verdict`;
+  if (!row) throw new Error('OTP reservation returned no row');
+  if (row.otp_id !== null) return { otpId: row.otp_id };
+  const secondsUntil = (at: number) => Math.max(1, Math.ceil((at - Date.now()) / 1000));
+  if (row.cooling && row.last_at) return { retryAfterSeconds: secondsUntil(row.last_at.getTime() + policy.OTP_RESEND_COOLDOWN_SECONDS * 1000), reason: 'cooldown' };
+  if (row.capped && row.oldest_at) return { retryAfterSeconds: secondsUntil(row.oldest_at.getTime() + 3600_000), reason: 'hourly_cap' };
+  throw new Error('OTP reservation refused without a reason');
+}
+
+/**
+ * lockUser, then reserveOtp, in one round trip: the reservation is sent behind the lock's
+ * statement (pipelined on the transaction's connection) and the server runs it once the lock is
+ * granted, with a snapshot of its own, as if it had been sent after.
+ */
+export async function lockUserAndReserveOtp(tx: Tx, policy: OtpPolicy, request: { userId: string; jobId: number; enforceCooldown: boolean }): Promise<OtpReservation> {
+  const [, reservation] = await Promise.all([lockUser(tx, request.userId), reserveOtp(tx, policy, request)]);
+  return reservation;
 }

@@ -4,7 +4,7 @@ import { otpRequestedSignal, otpVerifiedSignal } from '../../workflows/closeup/c
 import { ApiError } from '../lib/errors.js';
 import type { AppDeps } from '../lib/types.js';
 import { findActiveJob, type ActiveJob } from './active-job.js';
-import { lockUser, reserveOtp } from './otp-policy.js';
+import { lockUserAndReserveOtp } from './otp-policy.js';
 import { findUser } from './users.js';
 
 function phoneKeys(deps: AppDeps) {
@@ -69,10 +69,7 @@ export async function verifyOtp(deps: AppDeps, e164: string, code: string): Prom
 
 export async function resendOtp(deps: AppDeps, e164: string): Promise<{ jobId: number }> {
   const { userId, job } = await jobAwaitingOtp(deps, e164);
-  const reservation = await deps.sql.begin(async (tx) => {
-    await lockUser(tx, userId);
-    return reserveOtp(tx, deps.config, { userId, jobId: job.id, enforceCooldown: true });
-  });
+  const reservation = await deps.sql.begin((tx) => lockUserAndReserveOtp(tx, deps.config, { userId, jobId: job.id, enforceCooldown: true }));
   if (!('otpId' in reservation)) {
     const message =
       reservation.reason === 'cooldown'

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
 import postgres from 'postgres';
-import { storageKey } from '../../providers/storage/keys.js';
 import type { Queryable, Tx } from '../../db/client.js';
 import { generateTrackingToken, hashTrackingToken } from '../../lib/secrets.js';
 import { searchAttributes } from '../../lib/temporal.js';
@@ -20,9 +19,11 @@ import { temporalCallNeverSent } from '../lib/dependency-errors.js';
 import { START_DEADLINE_MS } from '../lib/start-job.js';
 import type { AppDeps } from '../lib/types.js';
 import { findActiveJob, type ActiveJob } from './active-job.js';
-import { lockUser, reserveOtp } from './otp-policy.js';
+import { lockUser, lockUserAndReserveOtp, reserveOtp } from './otp-policy.js';
 import { findOrCreateUser, type UserRecord } from './users.js';
 import { createCloseupJob } from '../../db/closeup/jobs.js';
+import type { JobRef } from '../../db/jobs/types.js';
+import { writeSelfie } from './selfie-write.js';
 
 export type SubmissionOutcome =
   | { status: 'video_created'; jobId: number; trackingToken: string }
@@ -71,10 +72,15 @@ async function reachTemporal<T>(deps: AppDeps, reach: Reach, call: () => Promise
  */
 export async function submitVideo(deps: AppDeps, submission: Submission, reconsidered = false): Promise<SubmissionOutcome> {
   const keys = { encryptionKey: deps.config.PHONE_ENCRYPTION_KEY, indexKey: deps.config.PHONE_HASH_KEY };
-  const user = await findOrCreateUser(deps.sql, keys, submission.e164);
+  // The job id is reserved beside the user's lookup (one round trip for both); one left unused is
+  // a gap in the sequence, nothing more.
+  const [found, reserved] = await Promise.allSettled([findOrCreateUser(deps.sql, keys, submission.e164), deps.store.reserve()]);
+  if (found.status === 'rejected') throw found.reason;
+  const user = found.value;
   const reach: Reach = { workflow: 'none' };
   try {
-    return await submitAs(deps, user, submission, reconsidered, reach);
+    if (reserved.status === 'rejected') throw reserved.reason;
+    return await submitAs(deps, user, reserved.value, submission, reconsidered, reach);
   } catch (error) {
     if (user.created && reach.workflow === 'none') await forgetNewUser(deps, user.id);
     // Another request's failure removed the user this one found (see forgetNewUser): start over once.
@@ -83,15 +89,17 @@ export async function submitVideo(deps: AppDeps, submission: Submission, reconsi
   }
 }
 
-async function submitAs(deps: AppDeps, user: UserRecord, submission: Submission, reconsidered: boolean, reach: Reach): Promise<SubmissionOutcome> {
+async function submitAs(deps: AppDeps, user: UserRecord & { created: boolean }, job: JobRef, submission: Submission, reconsidered: boolean, reach: Reach): Promise<SubmissionOutcome> {
   const { sql, config } = deps;
-  const active = await findActiveJob(sql, user.id);
+  // A user this request created has no job yet; another request's job for it (a race for a new
+  // number) is found below when the start finds the workflow ID taken.
+  const active = user.created ? undefined : await findActiveJob(sql, user.id);
   if (active) return continueActiveJob(deps, user.id, active, submission, reconsidered, reach);
 
-  const job = await deps.store.reserve();
   const jobId = job.id;
-  const selfieKey = storageKey({ job: jobId }, 'selfie', 'jpg');
-  await deps.storage.putBuffer(selfieKey, submission.photo.jpeg, 'image/jpeg');
+  // Stored while the transaction below takes the lock and reserves the code; awaited before the start.
+  const selfie = writeSelfie(deps, jobId, submission.photo.jpeg);
+  const selfieKey = selfie.key;
   const trackingToken = generateTrackingToken();
   const workflowId = closeupWorkflowId(user.id);
   const draft = {
@@ -109,13 +117,13 @@ async function submitAs(deps: AppDeps, user: UserRecord, submission: Submission,
   // reserved (hourly cap) and the workflow started; a request that loses gives its code back.
   const started = await sql
     .begin(async (tx): Promise<StartAttempt> => {
-      await lockUser(tx, user.id);
       let otpId: number | null = null;
       if (draft.needsOtp) {
-        const reservation = await reserveOtp(tx, config, { userId: user.id, jobId, enforceCooldown: false });
+        const reservation = await lockUserAndReserveOtp(tx, config, { userId: user.id, jobId, enforceCooldown: false });
         if (!('otpId' in reservation)) return { outcome: { status: 'otp_limited', retryAfterSeconds: reservation.retryAfterSeconds } };
         otpId = reservation.otpId;
-      }
+      } else await lockUser(tx, user.id);
+      await selfie.written;
       const attempt = await startWorkflow(deps, tx, workflowId, { ...draft, otpId }, reach);
       if (!('runId' in attempt)) {
         if (otpId !== null) await tx`delete from user_otp where id = ${otpId}`;
@@ -135,11 +143,11 @@ async function submitAs(deps: AppDeps, user: UserRecord, submission: Submission,
       return attempt;
     })
     .catch(async (error: unknown) => {
-      if (reach.workflow === 'none') await discardObject(deps, selfieKey);
+      if (reach.workflow === 'none') await selfie.discard();
       throw error;
     });
   // No job was started with this selfie.
-  if (!('runId' in started)) await discardObject(deps, selfieKey);
+  if (!('runId' in started)) await selfie.discard();
   if ('outcome' in started) return started.outcome;
   if ('owner' in started) return continueActiveJob(deps, user.id, started.owner, submission, reconsidered, reach);
   return draft.needsOtp ? { status: 'otp_sent', jobId, trackingToken } : { status: 'video_created', jobId, trackingToken };
@@ -223,8 +231,8 @@ async function continueActiveJob(
 ): Promise<SubmissionOutcome> {
   if (active.status !== 'awaiting_otp') return { status: 'pending', jobId: active.id };
 
-  const selfieKey = storageKey({ job: active.id }, 'selfie', 'jpg');
-  await deps.storage.putBuffer(selfieKey, submission.photo.jpeg, 'image/jpeg');
+  const selfie = writeSelfie(deps, active.id, submission.photo.jpeg);
+  const selfieKey = selfie.key;
   const trackingToken = generateTrackingToken();
   const outcome = await deps.sql
     .begin(async (tx) => {
@@ -239,18 +247,19 @@ async function continueActiveJob(
       await deps.store.recordUpdate(tx, active.id, { detail: { resubmitted: true }, assets: [{ kind: 'selfie', key: selfieKey }] });
       const reservation = await reserveOtp(tx, deps.config, { userId, jobId: active.id, enforceCooldown: true });
       const otpId = 'otpId' in reservation ? reservation.otpId : null;
+      await selfie.written;
       await reachTemporal(deps, reach, () => deps.temporal.workflow.getHandle(active.workflowId).signal(resubmittedSignal, { selfieKey, answers: submission.answers, otpId }));
       return reservation;
     })
     .catch(async (error: unknown) => {
-      if (reach.workflow === 'none') await discardObject(deps, selfieKey);
+      if (reach.workflow === 'none') await selfie.discard();
       // The run ended meanwhile: nothing was changed.
       if (error instanceof WorkflowNotFoundError) return 'gone' as const;
       throw error;
     });
   if (outcome === 'gone') return { status: 'pending', jobId: active.id };
   if (outcome === 'moved_on') {
-    await discardObject(deps, selfieKey);
+    await selfie.discard();
     // The job moved on between our read and the update: verified (now processing → pending) or
     // expired (→ a new job). Decide again, once, from the new state.
     return reconsidered ? { status: 'pending', jobId: active.id } : submitVideo(deps, submission, true);
@@ -258,11 +267,6 @@ async function continueActiveJob(
   return 'otpId' in outcome
     ? { status: 'otp_sent', jobId: active.id, trackingToken }
     : { status: 'otp_sent', jobId: active.id, trackingToken, retryAfterSeconds: outcome.retryAfterSeconds };
-}
-
-/** Removes an object no job refers to; one left behind is logged, not thrown: the answer is decided already. */
-async function discardObject(deps: AppDeps, key: string): Promise<void> {
-  await deps.storage.delete(key).catch((error: unknown) => deps.logger.warn({ err: error, key }, 'could not remove the selfie of a failed submission'));
 }
 
 /**
