@@ -67,6 +67,8 @@ before(async () => {
     MEDIA_ROOT: join(scratch, 'media'),
     TMPDIR: join(scratch, 'tmp'),
     CLUSTER_LOG_DIR: join(scratch, 'cluster-logs'),
+    // The server's own pools (its template's defaults: 20 + 10) kept small beside the suite's other connections to the shared PostgreSQL.
+    SQL_MAX_CONNS: '5', SQL_MAX_IDLE_CONNS: '5', SQL_VIS_MAX_CONNS: '2', SQL_VIS_MAX_IDLE_CONNS: '2',
     PHOTO_VALIDATOR: 'local',
     LLM_PROVIDER: 'local',
     TTS_PROVIDER: 'local',
