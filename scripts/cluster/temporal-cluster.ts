@@ -101,12 +101,27 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     );
   }
 
+  async function stop(): Promise<void> {
+    await stopChild(ui);
+    await stopChild(server);
+    process.off('exit', killAll);
+    serverLog.end();
+    uiLog.end();
+    if (owned) await plan.dropDatabases();
+  }
+
   const started = Date.now();
-  say(await plan.setupSchema());
-  await startServer();
-  say(await plan.registerNamespace(temporalCli()));
-  ui = spawnLogged(plan.ui, uiLog);
-  await waitUntil(async () => (await fetch(plan.uiUrl)).ok, 30_000, `the Temporal UI did not answer on ${plan.uiUrl} within 30 s`);
+  try {
+    say(await plan.setupSchema());
+    await startServer();
+    say(await plan.registerNamespace(temporalCli()));
+    ui = spawnLogged(plan.ui, uiLog);
+    await waitUntil(async () => (await fetch(plan.uiUrl)).ok, 30_000, `the Temporal UI did not answer on ${plan.uiUrl} within 30 s`);
+  } catch (error) {
+    // A cluster that never came up leaves no process and none of the databases it was to own.
+    await stop().catch(() => {});
+    throw error;
+  }
   say(`temporal cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${plan.address}, UI ${plan.uiUrl}`);
 
   return {
@@ -120,13 +135,6 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
       await stopChild(server);
       await startServer();
     },
-    async stop() {
-      await stopChild(ui);
-      await stopChild(server);
-      process.off('exit', killAll);
-      serverLog.end();
-      uiLog.end();
-      if (owned) await plan.dropDatabases();
-    },
+    stop,
   };
 }
