@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
+import postgres from 'postgres';
 import proto from '@temporalio/proto';
 import { loadConfig } from '../../lib/config.js';
 import { PIPELINES } from '../../pipelines/index.js';
@@ -33,6 +34,8 @@ import { freePort } from '../support/ports.js';
 
 const suffix = randomUUID().slice(0, 8);
 const settings = { ...serverSettings(), DBNAME: `temporal_cl_${suffix}`, VISIBILITY_DBNAME: `temporal_cl_${suffix}_visibility` };
+// A database of its own, which start:cluster creates and migrates: the suite's is shared with other files' jobs.
+const databaseUrl = Object.assign(new URL(process.env.DATABASE_URL!), { pathname: `/reelflow_cl_${suffix}` }).toString();
 let scratch: string;
 let supervisor: ClusterSupervisor;
 let providers: ChaosProviders;
@@ -54,6 +57,7 @@ before(async () => {
     ...process.env,
     ...settings,
     ...providers.env,
+    DATABASE_URL: databaseUrl,
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
@@ -90,8 +94,12 @@ before(async () => {
 after(async () => {
   if (supervisor?.process.exitCode === null) supervisor.kill();
   await providers?.close();
-  const plan = clusterPlan({ home: '', database: databaseOf(process.env.DATABASE_URL!), ports: (await freeClusterPorts()), namespace: 'default', settings });
+  const database = databaseOf(databaseUrl);
+  const plan = clusterPlan({ home: '', database, ports: await freeClusterPorts(), namespace: 'default', settings });
   await plan.dropDatabases().catch(() => {});
+  const admin = postgres({ ...database, database: 'postgres', max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists "reelflow_cl_${suffix}" with (force)`).catch(() => {});
+  await admin.end();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
