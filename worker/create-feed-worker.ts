@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
+import { SHARED_WORKER_OPTIONS } from './worker-options.js';
 import { FEED_RENDER_ACTIVITY, feedGenerationTaskQueue } from '../workflows/feed/contract.js';
 
 /**
@@ -27,8 +28,6 @@ export async function createFeedGenerationWorker(options: {
     activities: { [FEED_RENDER_ACTIVITY]: render },
     ...(options.identity ? { identity: options.identity } : {}),
     maxConcurrentActivityTaskExecutions: config.VIDEO_MAX_CONCURRENT_GENERATIONS,
-    shutdownGraceTime: '10 seconds',
-    // As the main worker: a cancel reaches a running render within a few seconds.
-    maxHeartbeatThrottleInterval: '5 seconds',
+    ...SHARED_WORKER_OPTIONS,
   });
 }

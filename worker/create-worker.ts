@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Config } from '../lib/config.js';
 import type { Activities } from '../activities/index.js';
 import { bundleWorkflows } from './workflow-bundle.js';
+import { SHARED_WORKER_OPTIONS } from './worker-options.js';
 
 /**
  * A worker for the product's task queue. With WORKFLOW_BUNDLE_PATH it loads the prebuilt bundle
@@ -25,10 +26,8 @@ export async function createWorker(options: {
     activities: options.activities,
     ...(options.identity ? { identity: options.identity } : {}),
     ...workflows,
-    shutdownGraceTime: '10 seconds',
+    ...SHARED_WORKER_OPTIONS,
     // Thousands of jobs park on their OTP for minutes: bound the memory they hold.
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-    // Cancellation reaches an activity only with a heartbeat answer: keep that under a few seconds.
-    maxHeartbeatThrottleInterval: '5 seconds',
   });
 }

@@ -55,9 +55,7 @@ if (connection) {
     const activities = await createActivities({ sql, config, logger, providers, workerIdentity: identity });
     // The main queue, each rate-limited provider's and the feed's renders, as WORKER_TASK_QUEUES selects.
     const workers = await createWorkers({ config, connection, identity, activities });
-    const queues = describeWorkers(workers);
-    const taskQueues = queues.map((queue) => queue.taskQueue);
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, taskQueues, queues, identity, providers: describeProviders(providers), metrics: metricsAddress && `http://${metricsAddress}/metrics` }, 'worker started');
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, queues: describeWorkers(workers), identity, providers: describeProviders(providers), metrics: metricsAddress && `http://${metricsAddress}/metrics` }, 'worker started');
     await runTogether(workers);
     logger.info('worker stopped');
   } catch (error) {

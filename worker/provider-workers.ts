@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
+import { SHARED_WORKER_OPTIONS } from './worker-options.js';
 import { PROVIDER_QUEUE_ACTIVITIES, providerTaskQueue, type ProviderQueue } from '../workflows/engine/provider-queues.js';
 
 export type ProviderLimitsConfig = Pick<
@@ -56,12 +57,6 @@ export function providerActivities(activities: Activities, provider: ProviderQue
   return Object.fromEntries(PROVIDER_QUEUE_ACTIVITIES[provider].flatMap((name) => (activities[name] ? [[name, activities[name]]] : [])));
 }
 
-/** Options every activity-only worker of the process shares with the main worker. */
-export const ACTIVITY_WORKER_OPTIONS = {
-  shutdownGraceTime: '10 seconds',
-  // Cancellation reaches an activity only with a heartbeat answer: keep that under a few seconds.
-  maxHeartbeatThrottleInterval: '5 seconds',
-} as const;
 
 /**
  * The worker of one provider's queue (`<baseTaskQueue>-<provider>`): only that provider's
@@ -86,6 +81,6 @@ export async function createProviderWorker(options: {
     activities,
     ...(options.identity ? { identity: options.identity } : {}),
     ...providerQueueLimits(options.config)[options.provider],
-    ...ACTIVITY_WORKER_OPTIONS,
+    ...SHARED_WORKER_OPTIONS,
   });
 }
