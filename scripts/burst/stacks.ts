@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.js';
+import { workerSettings } from '../cluster/plan.js';
 import { startTemporalCluster } from '../cluster/temporal-cluster.js';
 import { startTemporalServer } from '../chaos/temporal.js';
 import { tool } from '../chaos/world.js';
@@ -40,7 +41,8 @@ const dev: BurstStack = {
 
 const cluster: BurstStack = {
   name: 'cluster',
-  workers: 2,
+  // As many as start:cluster runs (deploy/cluster.env).
+  workers: Number(workerSettings().CLUSTER_WORKERS),
   async start(scratch, say) {
     const started = await startTemporalCluster({ dataDir: join(scratch, 'temporal-cluster'), say });
     return { temporalAddress: started.address, namespace: started.namespace, stop: () => started.stop() };

@@ -1,10 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseEnv } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.js';
 import { apiReady, createSupervisor, say, temporalAnswers, waitUntil } from '../supervise/supervisor.js';
 import { prepareDatabase, stackSummary } from '../supervise/prepare.js';
-import { clusterPlan, clusterPorts, databaseOf, repoRoot, serverSettings, withOverrides } from './plan.js';
+import { clusterPlan, clusterPorts, databaseOf, repoRoot, serverSettings, temporalServerHome, withOverrides, workerSettings } from './plan.js';
 
 /**
  * The supervisor behind `npm run start:cluster`: the production shape on one machine. PostgreSQL
@@ -14,9 +13,8 @@ import { clusterPlan, clusterPorts, databaseOf, repoRoot, serverSettings, withOv
  */
 
 const config = loadConfigOrExit();
-const home = process.env.TEMPORAL_SERVER_HOME ?? join(repoRoot, '.tools/temporal-server-v1.29.1');
 const temporalCli = process.env.TEMPORAL_CLI ?? 'temporal';
-// Tests point it at their own scratch folder.
+// The Go servers' logs; tests point it at their own scratch folder.
 const logDir = process.env.CLUSTER_LOG_DIR ?? join(repoRoot, '.data/cluster');
 const supervisor = createSupervisor(repoRoot);
 
@@ -27,11 +25,16 @@ async function main() {
   }
   await prepareDatabase(config);
   await mkdir(logDir, { recursive: true });
-  const workerSettings = parseEnv(await readFile(join(repoRoot, 'deploy/cluster.env'), 'utf8')) as Record<string, string>;
-  const workers = Number(process.env.CLUSTER_WORKERS ?? workerSettings.CLUSTER_WORKERS ?? 2);
+  // Settings from the shell or .env win over deploy/cluster.env's.
+  const shared = withOverrides(workerSettings());
+  const workers = Number(shared.CLUSTER_WORKERS);
+  if (!Number.isInteger(workers) || workers < 1) {
+    say(`CLUSTER_WORKERS must be a whole number of 1 or more (got ${JSON.stringify(shared.CLUSTER_WORKERS)})`);
+    process.exit(1);
+  }
   const frontend = Number(config.TEMPORAL_ADDRESS.split(':')[1]);
   const plan = clusterPlan({
-    home,
+    home: temporalServerHome(),
     database: databaseOf(config.DATABASE_URL),
     ports: clusterPorts(frontend, config.TEMPORAL_UI_PORT),
     namespace: config.TEMPORAL_NAMESPACE,
@@ -47,7 +50,6 @@ async function main() {
   supervisor.launch({ name: 'temporal-ui', ...plan.ui, jsonLogs: false, infrastructure: true, logFile: join(logDir, 'temporal-ui.log') });
 
   const tsx = (entry: string) => ['--import', 'tsx', entry];
-  const shared = withOverrides(workerSettings);
   const metricsPorts: string[] = [];
   for (let index = 0; index < workers; index++) {
     const metricsPort = config.WORKER_METRICS_PORT ? config.WORKER_METRICS_PORT + index : 0;

@@ -65,6 +65,16 @@ export function serverSettings(): Record<string, string> {
   return parseEnv(readFileSync(join(deployDir, 'server.env'), 'utf8')) as Record<string, string>;
 }
 
+/** deploy/cluster.env: the worker settings (CLUSTER_WORKERS, the queue limits) shared with docker-compose.yml. */
+export function workerSettings(): Record<string, string> {
+  return parseEnv(readFileSync(join(repoRoot, 'deploy/cluster.env'), 'utf8')) as Record<string, string>;
+}
+
+/** Where scripts/ensure-tools.sh (ensure_temporal_server) puts the server's binaries and templates; TEMPORAL_SERVER_HOME wins. */
+export function temporalServerHome(): string {
+  return process.env.TEMPORAL_SERVER_HOME ?? join(repoRoot, '.tools/temporal-server-v1.29.1');
+}
+
 /** `file`'s settings, each replaced by the same variable of `env` where set (the shell wins). */
 export function withOverrides(file: Record<string, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return Object.fromEntries(Object.entries(file).map(([key, value]) => [key, env[key] ?? value]));

@@ -5,10 +5,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.js';
 import { stopChild, temporalAnswers, waitUntil } from '../supervise/supervisor.js';
-import { clusterPlan, clusterPorts, databaseOf, repoRoot, serverSettings, type ClusterDatabase, type ClusterPlan, type ClusterPorts, type Command } from './plan.js';
+import { clusterPlan, clusterPorts, databaseOf, repoRoot, serverSettings, temporalServerHome, type ClusterDatabase, type ClusterPlan, type ClusterPorts, type Command } from './plan.js';
 
 /**
- * A PostgreSQL-backed Temporal cluster of its own, for tests and benchmarks: the same plan as
+ * A PostgreSQL-backed Temporal cluster of its own, for benchmarks (npm run bench:burst) and tests: the same plan as
  * `npm run start:cluster` (scripts/cluster/plan.ts), on free ports and, by default, its own pair of
  * databases, with its processes' output in `dataDir`. `npm run start:cluster` supervises the same
  * commands itself (scripts/cluster/main.ts).
@@ -18,15 +18,7 @@ export interface TemporalCluster {
   address: string;
   namespace: string;
   uiUrl: string;
-  /** The server process's pid (for faults). */
-  serverPid(): number | undefined;
-  /** Stops the server process (SIGTERM, SIGKILL after 15 s); the UI and the databases stay. */
-  stopServer(): Promise<void>;
-  /** Starts the server process again; resolves once it answers. */
-  startServer(): Promise<void>;
-  /** stopServer, then startServer. */
-  restartServer(): Promise<void>;
-  /** Stops the UI and the server; with `dropDatabases`, drops the databases it was given. */
+  /** Stops the UI and the server, and drops the databases it made (not ones it was given). */
   stop(): Promise<void>;
 }
 
@@ -41,7 +33,6 @@ export interface TemporalClusterOptions {
   say?: (line: string) => void;
 }
 
-const home = () => process.env.TEMPORAL_SERVER_HOME ?? join(repoRoot, '.tools/temporal-server-v1.29.1');
 const temporalCli = () => process.env.TEMPORAL_CLI ?? join(repoRoot, '.tools/bin/temporal');
 
 /** Whether 127.0.0.1:`port` can be bound right now. */
@@ -80,7 +71,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   await mkdir(options.dataDir, { recursive: true });
   const settings = { ...serverSettings(), DBNAME: databaseNames.main, VISIBILITY_DBNAME: databaseNames.visibility };
   const database = options.database ?? databaseOf(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-  const plan: ClusterPlan = clusterPlan({ home: home(), database, ports: await freeClusterPorts(), namespace, settings });
+  const plan: ClusterPlan = clusterPlan({ home: temporalServerHome(), database, ports: await freeClusterPorts(), namespace, settings });
   const serverLog = createWriteStream(join(options.dataDir, 'temporal-server.log'), { flags: 'a' });
   const uiLog = createWriteStream(join(options.dataDir, 'temporal-ui.log'), { flags: 'a' });
   let server: ChildProcess | undefined;
@@ -128,13 +119,6 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     address: plan.address,
     namespace,
     uiUrl: plan.uiUrl,
-    serverPid: () => server?.pid,
-    stopServer: () => stopChild(server),
-    startServer,
-    async restartServer() {
-      await stopChild(server);
-      await startServer();
-    },
     stop,
   };
 }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { parseEnv } from 'node:util';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { CONFIG_VARIABLES, loadConfig } from '../../lib/config.js';
-import { clusterPlan, clusterPorts, serverSettings } from '../../scripts/cluster/plan.js';
+import { clusterPlan, clusterPorts, serverSettings, workerSettings } from '../../scripts/cluster/plan.js';
 
 /**
  * docker-compose.yml and `npm run start:cluster` are one deployment in two shapes: the same server
@@ -82,7 +81,7 @@ describe('docker-compose.yml matches npm run start:cluster', () => {
 
   it('runs as many workers with the same queue limits', async () => {
     const services = await compose();
-    const workers = parseEnv(await read('deploy/cluster.env')) as Record<string, string>;
+    const workers = workerSettings();
     const worker = services.worker!;
     assert.deepEqual(worker.env_file, ['deploy/cluster.env']);
     assert.equal(worker.deploy?.replicas, Number(workers.CLUSTER_WORKERS));
