@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadConfigOrExit } from '../lib/config.js';
+import { DEV_SERVER_ARGS } from '../lib/dev-server.js';
 import { apiReady, createSupervisor, say, temporalAnswers, waitUntil } from './supervise/supervisor.js';
 import { prepareDatabase, stackSummary } from './supervise/prepare.js';
 
@@ -36,6 +37,7 @@ async function main() {
         '--db-filename', temporalDbFile,
         '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL',
         '--log-level', 'error',
+        ...DEV_SERVER_ARGS,
       ],
       jsonLogs: false,
       infrastructure: true,

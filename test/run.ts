@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DEV_SERVER_ARGS } from '../lib/dev-server.js';
 import { ensureSearchAttributes } from '../lib/temporal.js';
 import { createSql } from '../db/client.js';
 import { dropDatabase, ensureDatabase } from '../db/ensure-database.js';
@@ -59,6 +60,7 @@ const [environment, , minio] = await Promise.all([
       port,
       ui: false,
       log: { format: 'pretty', level: 'error' },
+      extraArgs: [...DEV_SERVER_ARGS],
     },
   }),
   (async () => {

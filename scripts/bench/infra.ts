@@ -5,6 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSql } from '../../db/client.js';
 import { dropDatabase, ensureDatabase } from '../../db/ensure-database.js';
 import { migrate } from '../../db/migrations.js';
+import { DEV_SERVER_ARGS } from '../../lib/dev-server.js';
 import { ensureSearchAttributes } from '../../lib/temporal.js';
 import { buildWorkflowBundle } from '../../worker/workflow-bundle.js';
 import { freePort } from '../../test/support/ports.js';
@@ -31,7 +32,7 @@ export async function startDevServer(options: { dbFilename?: string; extraArgs?:
       ui: false,
       log: { format: 'pretty', level: 'error' },
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
-      ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
+      extraArgs: [...DEV_SERVER_ARGS, ...(options.extraArgs ?? [])],
     },
   });
   await ensureSearchAttributes(environment.connection, 'default');

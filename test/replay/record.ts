@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSql } from '../../db/client.js';
 import { dropDatabase, ensureDatabase } from '../../db/ensure-database.js';
 import { migrate } from '../../db/migrations.js';
+import { DEV_SERVER_ARGS } from '../../lib/dev-server.js';
 import { ensureSearchAttributes } from '../../lib/temporal.js';
 import { buildWorkflowBundle } from '../../worker/workflow-bundle.js';
 import { installQuietRuntime } from '../support/harness.js';
@@ -57,7 +58,7 @@ const port = await freePort();
 // Before the test server instantiates the SDK's runtime: the stacks' workers share it.
 installQuietRuntime();
 const environment = await TestWorkflowEnvironment.createLocal({
-  server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', port, ui: false, log: { format: 'pretty', level: 'error' } },
+  server: { executable: { type: 'existing-path', path: temporalCli }, ip: '127.0.0.1', port, ui: false, log: { format: 'pretty', level: 'error' }, extraArgs: [...DEV_SERVER_ARGS] },
 });
 
 try {
