@@ -43,6 +43,10 @@ export function createJobActivities(deps: { store: JobStore }) {
     async recordStage(call: JobCall & { change: StageChange }): Promise<void> {
       await refuseForeignWrites(() => store.recordStage(call.job, currentWriter(call.originRunId), call.change));
     },
+    /** Several changes in order, in one transaction: a stage's last status and the next stage's entry. */
+    async recordStages(call: JobCall & { changes: StageChange[] }): Promise<void> {
+      await refuseForeignWrites(() => store.recordStages(call.job, currentWriter(call.originRunId), call.changes));
+    },
     async recordProgress(call: JobCall & { step: ProgressStep }): Promise<boolean> {
       return refuseForeignWrites(() => store.recordProgress(call.job, currentWriter(call.originRunId), call.step));
     },

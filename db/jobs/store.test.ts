@@ -45,6 +45,23 @@ describe('job store', () => {
     ]);
   });
 
+  it('drops a status within a stage the job has left (a reset re-running the end of the previous stage)', async () => {
+    const { job, writer } = await newJob();
+    await store.recordStage(job, writer, { status: 'drafting', stage: 'script' });
+    const scriptDone = { status: 'script_done', withinStage: 'script', costUsd: 0.1, assets: [{ kind: 'script', key: `${job.key}/script.txt` }] };
+    await store.recordStage(job, writer, scriptDone);
+    await store.recordStage(job, writer, { status: 'rendering', stage: 'render' });
+    await store.recordFailure(job, writer, { stage: 'render', code: 'X', message: 'render broke' });
+    const failed = await findJob(sql, job.id);
+    const reset = { ...writer, runId: randomUUID() };
+    await store.recordStage(job, reset, scriptDone);
+    assert.deepEqual(await findJob(sql, job.id), failed, 'the re-run status changes nothing: no event, no cost, no revival');
+    await store.recordStage(job, reset, { status: 'rendering', stage: 'render' });
+    const events = await eventsSince(sql, job.id);
+    assert.deepEqual(events.map((event) => event.status), ['queued', 'drafting', 'script_done', 'rendering', 'failed', 'rendering']);
+    assert.equal((await findJob(sql, job.id))?.costUsd, 0.1);
+  });
+
   it('refuses writes from a workflow the job was not created for, leaving it untouched', async () => {
     const { job, writer } = await newJob();
     const before = await findJob(sql, job.id);

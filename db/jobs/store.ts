@@ -90,6 +90,38 @@ async function lockForWriter(tx: Tx, ref: JobRef, writer: JobWriter): Promise<Lo
   return job;
 }
 
+/** One recordStage change, on `tx` (which holds the job's row from here on). */
+async function applyStageChange(tx: Tx, ref: JobRef, writer: JobWriter, change: StageChange): Promise<void> {
+  const job = await lockForWriter(tx, ref, writer);
+  if (change.withinStage !== undefined && change.withinStage !== job.stage) return;
+  const status = change.status ?? job.status;
+  const stage = change.stage === undefined ? job.stage : change.stage;
+  // A cost is kept in its event's detail: a repeated write finds that event last and adds nothing.
+  const detail = change.costUsd ? { ...change.detail, cost_usd: change.costUsd } : change.detail;
+  if (status === job.status && stage === job.stage && !change.assets?.length) {
+    if (!detail) return;
+    const [last] = await tx<{ same: boolean }[]>`
+      select status = ${status} and stage is not distinct from ${stage} and detail = ${json(tx, detail)}::jsonb as same
+      from job_events where job_id = ${ref.id} order by seq desc limit 1`;
+    if (last?.same) return;
+  }
+  const reviving = job.status === 'failed' && status !== 'failed';
+  if (reviving && writer.workflowId === job.workflow_id && !change.releaseSlot) await reclaimSlot(tx, job);
+  // The row, its assets and its event sent together: one round trip of the transaction's
+  // connection instead of one each. postgres.js pipelines them in the order they start
+  // (execute() starts the row's update before the others).
+  const row = tx`
+    update jobs set status = ${status}, stage = ${stage},
+           progress = ${stage === job.stage && !reviving ? tx`progress` : tx`0`},
+           cost_usd = cost_usd + ${change.costUsd ?? 0},
+           holds_slot = holds_slot and not ${change.releaseSlot ?? false},
+           ${reviving ? tx`retry_count = retry_count + 1, failed_stage = null, error_code = null, error_message = null, failed_workflow_id = null,` : tx``}
+           run_id = case when workflow_id = ${writer.workflowId} then ${writer.runId} else run_id end,
+           updated_at = now()
+    where id = ${ref.id}`.execute();
+  await Promise.all([row, putAssets(tx, ref.id, change.assets), appendEvent(tx, ref.id, { kind: 'status', status, stage, detail: detail ?? null })]);
+}
+
 /**
  * Takes the job's slot back when a reset revives it: the reset terminated whichever run held the
  * slot, so that job is failed as superseded (with its own event) first.
@@ -194,39 +226,19 @@ export function createJobStore(sql: Sql) {
 
     /**
      * A workflow's status or stage change, or an event within the current one (a detail, a cost).
-     * Repeating it is a no-op (activities run at least once).
+     * Repeating it is a no-op (activities run at least once), and so is a change `withinStage` a
+     * stage the job has left.
      * Leaving `failed` this way means a reset revived the job (admin endpoint or Temporal Web UI):
      * the retry is counted, the error cleared and, for the job's own workflow, its slot reclaimed.
      */
     async recordStage(ref: JobRef, writer: JobWriter, change: StageChange): Promise<void> {
+      await sql.begin((tx) => applyStageChange(tx, ref, writer, change));
+    },
+
+    /** recordStage for each change in order, in one transaction (e.g. a stage's last status and the next one's entry). */
+    async recordStages(ref: JobRef, writer: JobWriter, changes: StageChange[]): Promise<void> {
       await sql.begin(async (tx) => {
-        const job = await lockForWriter(tx, ref, writer);
-        const status = change.status ?? job.status;
-        const stage = change.stage === undefined ? job.stage : change.stage;
-        // A cost is kept in its event's detail: a repeated write finds that event last and adds nothing.
-        const detail = change.costUsd ? { ...change.detail, cost_usd: change.costUsd } : change.detail;
-        if (status === job.status && stage === job.stage && !change.assets?.length) {
-          if (!detail) return;
-          const [last] = await tx<{ same: boolean }[]>`
-            select status = ${status} and stage is not distinct from ${stage} and detail = ${json(tx, detail)}::jsonb as same
-            from job_events where job_id = ${ref.id} order by seq desc limit 1`;
-          if (last?.same) return;
-        }
-        const reviving = job.status === 'failed' && status !== 'failed';
-        if (reviving && writer.workflowId === job.workflow_id && !change.releaseSlot) await reclaimSlot(tx, job);
-        // The row, its assets and its event sent together: one round trip of the transaction's
-        // connection instead of one each. postgres.js pipelines them in the order they start
-        // (execute() starts the row's update before the others).
-        const row = tx`
-          update jobs set status = ${status}, stage = ${stage},
-                 progress = ${stage === job.stage && !reviving ? tx`progress` : tx`0`},
-                 cost_usd = cost_usd + ${change.costUsd ?? 0},
-                 holds_slot = holds_slot and not ${change.releaseSlot ?? false},
-                 ${reviving ? tx`retry_count = retry_count + 1, failed_stage = null, error_code = null, error_message = null, failed_workflow_id = null,` : tx``}
-                 run_id = case when workflow_id = ${writer.workflowId} then ${writer.runId} else run_id end,
-                 updated_at = now()
-          where id = ${ref.id}`.execute();
-        await Promise.all([row, putAssets(tx, ref.id, change.assets), appendEvent(tx, ref.id, { kind: 'status', status, stage, detail: detail ?? null })]);
+        for (const change of changes) await applyStageChange(tx, ref, writer, change);
       });
     },
 

@@ -34,6 +34,11 @@ export interface StageChange {
   costUsd?: number;
   /** The job gives up its concurrency slot (e.g. Close-Up at `uploaded`). */
   releaseSlot?: boolean;
+  /**
+   * A change within this stage: dropped whole when the job is in another one. That is a record re-run after the job moved past it — a reset re-runs the workflow task
+   * that ended the previous stage as well as the one that enters the stage retried.
+   */
+  withinStage?: string;
 }
 
 export interface ProgressStep {

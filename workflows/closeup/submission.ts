@@ -103,28 +103,27 @@ export async function closeupSubmissionWorkflow(input: CloseupInput): Promise<Cl
           waitUntil = Date.now() + input.otpExpiryMs + otpWaitGraceMs(input.otpExpiryMs);
         }
       }
-      await kit.status('queued');
-    }
+      await kit.advance({ status: 'queued' }, 'photo_processing', 'photo_processing');
+    } else await kit.enter('photo_processing', 'photo_processing');
 
-    await kit.enter('photo_processing', 'photo_processing');
     const photo = await validatePhoto({ jobId: job.id, selfieKey });
     if (photo.label !== 'APPROVED' || !photo.portraitKey) {
       // A verdict, not an outage: retrying cannot change it.
       throw ApplicationFailure.nonRetryable(photo.reason, photo.label);
     }
-    await kit.status('photo_done', {
-      detail: { label: photo.label, validator: photo.validator, usage: photo.usage },
-      assets: [{ kind: 'portrait', key: photo.portraitKey }],
-    });
+    await kit.advance(
+      { status: 'photo_done', detail: { label: photo.label, validator: photo.validator, usage: photo.usage }, assets: [{ kind: 'portrait', key: photo.portraitKey }] },
+      'lipsync_processing',
+      'lipsync_processing',
+    );
 
-    await kit.enter('lipsync_processing', 'lipsync_processing');
     const clip = await generateLipsync({ jobId: job.id, portraitKey: photo.portraitKey, answers, report: { job, originRunId: kit.originRunId, stage: 'lipsync_processing' } });
-    await kit.status('lipsync_done', {
-      detail: { generator: clip.generator, ...(clip.predictionId ? { predictionId: clip.predictionId } : {}) },
-      assets: [{ kind: 'lipsync', key: clip.clipKey }],
-    });
+    await kit.advance(
+      { status: 'lipsync_done', detail: { generator: clip.generator, ...(clip.predictionId ? { predictionId: clip.predictionId } : {}) }, assets: [{ kind: 'lipsync', key: clip.clipKey }] },
+      'stitching',
+      'stitching',
+    );
 
-    await kit.enter('stitching', 'stitching');
     const video = await stitchVideo({ jobId: job.id, clipKey: clip.clipKey, report: { job, originRunId: kit.originRunId, stage: 'stitching' } });
     // The user's slot frees now; delivery outlives this run.
     await kit.status('uploaded', {

@@ -36,10 +36,19 @@ const jobs = proxyActivities<JobActivities>(jobActivityOptions);
  * are idempotent), and a cancelled job waits for it to finish (the default cancellation type)
  * before its failure is recorded. The entry record keeps its `stage:<name>` id as the local
  * activity's summary, where an admin retry finds the workflow task to reset to (api/jobs/job-actions.ts).
- * Histories recorded before the patch replay their activities. A status within a stage stays an
- * activity: the stage's entry follows it, and a reset to the entry must not record it again.
+ * Histories recorded before the patch replay their activities.
  */
 export const LOCAL_JOB_RECORDS_PATCH = 'engine-local-job-records';
+
+/**
+ * From this patch on, a status within a stage is a local activity too, so ending a stage and
+ * entering the next take one workflow task with both writes (issue 15). A reset to the next stage's
+ * entry re-runs that task, status included: the status carries its stage (`withinStage`) and the
+ * store drops it once the job has moved on (db/jobs/store.ts recordStage), as the activity it
+ * replaces was never re-run. A status before any `enter` carries the kit's first stage, which
+ * must then be the one the job was created in (a kit without one sends no guard).
+ */
+export const LOCAL_STATUS_PATCH = 'engine-local-status';
 
 function localJobs(summary?: string) {
   return proxyLocalActivities<JobActivities>({ ...jobActivityOptions, ...(summary ? { summary } : {}) });
@@ -85,6 +94,32 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
     return recorder.recordStage({ job, originRunId, change });
   }
 
+  /** A status within the current stage, tracked in the search attributes; LOCAL_STATUS_PATCH says why `withinStage`. */
+  function statusChange(status: Status, change: Change): StageChange {
+    track(status, stage);
+    return { ...change, status, ...(stage === undefined ? {} : { withinStage: stage }) };
+  }
+
+  async function status_(status: Status, change: Change = {}): Promise<void> {
+    if (!patched(LOCAL_STATUS_PATCH)) {
+      track(status, stage);
+      return record({ ...change, status });
+    }
+    await localJobs().recordStage({ job, originRunId, change: statusChange(status, change) });
+  }
+
+  /** `next` as the current stage, tracked in the search attributes. */
+  function entryChange(next: Stage, status: Status | undefined, change: Change): StageChange {
+    stage = next;
+    if (status) track(status, next);
+    else upsertSearchAttributes([{ key: searchAttributes.stage, value: next }]);
+    return { ...change, stage: next, ...(status ? { status } : {}) };
+  }
+
+  async function enter(next: Stage, status?: Status, change: Change = {}): Promise<void> {
+    await record(entryChange(next, status, change), stageActivityId(next));
+  }
+
   return {
     job,
     /** The workflow's run chain, for activities that report progress themselves. */
@@ -102,17 +137,23 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
     },
 
     /** Moves the job to `status` within the current stage. */
-    async status(status: Status, change: Change = {}): Promise<void> {
-      track(status, stage);
-      await record({ ...change, status });
-    },
+    status: status_,
 
     /** Enters `stage` (with `status`, or keeping the current one): failures from here on are this stage's. */
-    async enter(next: Stage, status?: Status, change: Change = {}): Promise<void> {
-      stage = next;
-      if (status) track(status, next);
-      else upsertSearchAttributes([{ key: searchAttributes.stage, value: next }]);
-      await record({ ...change, stage: next, ...(status ? { status } : {}) }, stageActivityId(next));
+    enter,
+
+    /**
+     * Ends the current stage at `ended` and enters `next` (as `status` then `enter`) in one write:
+     * one local activity and one transaction instead of two — the usual way from stage to stage.
+     */
+    async advance(ended: { status: Status } & Change, next: Stage, status?: Status, change: Change = {}): Promise<void> {
+      const { status: endedStatus, ...endedChange } = ended;
+      if (!patched(LOCAL_STATUS_PATCH)) {
+        await status_(endedStatus, endedChange);
+        return enter(next, status, change);
+      }
+      const changes = [statusChange(endedStatus, endedChange), entryChange(next, status, change)];
+      await localJobs(stageActivityId(next)).recordStages({ job, originRunId, changes });
     },
 
     /** Starts a child workflow that outlives this run (parent close policy ABANDON) and may write the job. */
