@@ -125,7 +125,8 @@ describe('GET /metrics and the worker metrics port', { timeout: 300_000 }, () =>
     assert.equal(response.status, 200);
     const text = await response.text();
     assert.match(text, /^temporal_workflow_completed\{[^}]*workflow_type="closeupSubmissionWorkflow"/m);
-    assert.match(text, /^temporal_activity_execution_latency_count\{[^}]*activity_type="recordStage"/m);
+    // A stage's activity, timed on its provider's queue (the job records are local activities).
+    assert.match(text, /^temporal_activity_execution_latency_count\{[^}]*activity_type="generateLipsync"[^}]*task_queue="[^"]*-predictions"/m);
   });
 
   it('declares GET /metrics in the OpenAPI document as text/plain, operationId getMetrics', async () => {

@@ -100,7 +100,7 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
     return { ...change, status, ...(stage === undefined ? {} : { withinStage: stage }) };
   }
 
-  async function status_(status: Status, change: Change = {}): Promise<void> {
+  async function recordStatus(status: Status, change: Change = {}): Promise<void> {
     if (!patched(LOCAL_STATUS_PATCH)) {
       track(status, stage);
       return record({ ...change, status });
@@ -137,7 +137,7 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
     },
 
     /** Moves the job to `status` within the current stage. */
-    status: status_,
+    status: recordStatus,
 
     /** Enters `stage` (with `status`, or keeping the current one): failures from here on are this stage's. */
     enter,
@@ -149,7 +149,7 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
     async advance(ended: { status: Status } & Change, next: Stage, status?: Status, change: Change = {}): Promise<void> {
       const { status: endedStatus, ...endedChange } = ended;
       if (!patched(LOCAL_STATUS_PATCH)) {
-        await status_(endedStatus, endedChange);
+        await recordStatus(endedStatus, endedChange);
         return enter(next, status, change);
       }
       const changes = [statusChange(endedStatus, endedChange), entryChange(next, status, change)];
