@@ -35,8 +35,9 @@ export interface StageChange {
   /** The job gives up its concurrency slot (e.g. Close-Up at `uploaded`). */
   releaseSlot?: boolean;
   /**
-   * A change within this stage: dropped whole when the job is in another one. That is a record re-run after the job moved past it — a reset re-runs the workflow task
-   * that ended the previous stage as well as the one that enters the stage retried.
+   * A change within this stage: dropped whole when the job is in another one. That is a record
+   * re-run after the job moved past it: a reset to a stage's entry also re-runs the previous
+   * stage's last status, written in the same workflow task (workflows/engine/kit.ts advance).
    */
   withinStage?: string;
 }
