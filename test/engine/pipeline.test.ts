@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { createActivities } from '../../activities/index.js';
 import { createApp } from '../../api/app.js';
 import { createAppDeps } from '../../api/lib/deps.js';
-import { findJob } from '../../db/jobs/queries.js';
+import { eventsSince, findJob } from '../../db/jobs/queries.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { createProviders } from '../../providers/index.js';
 import { searchAttributes } from '../../workflows/search-attributes.js';
@@ -88,7 +88,12 @@ describe('a throwaway pipeline on the engine', () => {
     const row = await findJob(sql, job.job_id);
     assert.equal(row?.status, 'done');
     assert.equal(row?.costUsd, 0.25);
+    const stored = await eventsSince(sql, job.job_id);
+    assert.deepEqual(stored.map((event) => event.seq), sse.map((event) => event.seq), 'the stored timeline is the one streamed: nothing after done');
 
+    // The search attributes follow the workflow task that ran the status's local activity: that
+    // task completes after the write committed, so read them once the run has ended.
+    await result(job.key);
     const description = await temporal.workflow.getHandle(echoWorkflowId(job.key)).describe();
     assert.equal(description.typedSearchAttributes.get(searchAttributes.pipeline), ECHO_PIPELINE);
     assert.equal(description.typedSearchAttributes.get(searchAttributes.jobKey), job.key);
