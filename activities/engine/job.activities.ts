@@ -3,10 +3,10 @@ import { ForeignJobWriteError, type JobStore } from '../../db/jobs/store.js';
 import type { FailureRecord, JobRef, JobWriter, ProgressStep, StageChange } from '../../db/jobs/types.js';
 
 /** Which workflow run calls: its id and run from Temporal (not from arguments), its run chain from the kit. */
-export function currentWriter(originRunId: string): JobWriter {
+export function currentWriter(originRunId: string, writeSeq?: number): JobWriter {
   const execution = Context.current().info.workflowExecution;
   if (!execution) throw new Error('job writes must come from a workflow activity');
-  return { workflowId: execution.workflowId, runId: execution.runId, originRunId };
+  return { workflowId: execution.workflowId, runId: execution.runId, originRunId, ...(writeSeq === undefined ? {} : { writeSeq }) };
 }
 
 /** A refused write can never succeed: fail the activity for good, with the store's code. */
@@ -23,6 +23,8 @@ export interface JobCall {
   job: JobRef;
   /** `workflowInfo().originalExecutionRunId` of the calling workflow. */
   originRunId: string;
+  /** The kit's number for this write within its run (JobWriter.writeSeq); absent in histories from before it. */
+  writeSeq?: number;
 }
 
 /** The stage kit's activities (workflows/engine/kit.ts): every pipeline records its job through these. */
@@ -41,17 +43,17 @@ export function createJobActivities(deps: { store: JobStore }) {
     },
 
     async recordStage(call: JobCall & { change: StageChange }): Promise<void> {
-      await refuseForeignWrites(() => store.recordStage(call.job, currentWriter(call.originRunId), call.change));
+      await refuseForeignWrites(() => store.recordStage(call.job, currentWriter(call.originRunId, call.writeSeq), call.change));
     },
     /** Several changes in order, in one transaction: a stage's last status and the next stage's entry. */
     async recordStages(call: JobCall & { changes: StageChange[] }): Promise<void> {
-      await refuseForeignWrites(() => store.recordStages(call.job, currentWriter(call.originRunId), call.changes));
+      await refuseForeignWrites(() => store.recordStages(call.job, currentWriter(call.originRunId, call.writeSeq), call.changes));
     },
     async recordProgress(call: JobCall & { step: ProgressStep }): Promise<boolean> {
       return refuseForeignWrites(() => store.recordProgress(call.job, currentWriter(call.originRunId), call.step));
     },
     async recordFailure(call: JobCall & { failure: FailureRecord }): Promise<void> {
-      await refuseForeignWrites(() => store.recordFailure(call.job, currentWriter(call.originRunId), call.failure));
+      await refuseForeignWrites(() => store.recordFailure(call.job, currentWriter(call.originRunId, call.writeSeq), call.failure));
     },
     async registerChildWorkflow(call: JobCall & { workflowId: string }): Promise<void> {
       await refuseForeignWrites(() => store.addChildWorkflow(call.job, currentWriter(call.originRunId), call.workflowId));

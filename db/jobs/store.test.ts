@@ -62,6 +62,39 @@ describe('job store', () => {
     assert.equal((await findJob(sql, job.id))?.costUsd, 0.1);
   });
 
+  it("drops a run's numbered write that lands after a later one, and takes a new run's count afresh", async () => {
+    const { job, writer } = await newJob();
+    const at = (writeSeq: number, run = writer) => ({ ...run, writeSeq });
+    await store.recordStage(job, at(1), { status: 'rendering', stage: 'render' });
+    await store.recordStage(job, at(2), { status: 'publishing', stage: 'publish' });
+    await store.recordStages(job, at(3), [{ status: 'published', withinStage: 'publish' }, { status: 'sending', stage: 'send' }]);
+    await store.recordStage(job, at(4), { status: 'done', withinStage: 'send', costUsd: 0.25 });
+    const done = await findJob(sql, job.id);
+    // The entry's first attempt, given up on while it waited, commits only now.
+    await store.recordStage(job, at(2), { status: 'publishing', stage: 'publish' });
+    await store.recordFailure(job, at(3), { stage: 'send', code: 'X', message: 'a late failure' });
+    assert.deepEqual(await findJob(sql, job.id), done, 'the late attempts change nothing');
+    await store.recordStage(job, { ...writer }, { status: 'done', withinStage: 'send', detail: { note: 'unnumbered' } });
+    assert.equal((await findJob(sql, job.id))?.eventSeq, (done?.eventSeq ?? 0) + 1, 'a write without a number is not ordered');
+
+    const next = { ...writer, runId: randomUUID() };
+    await store.recordStage(job, at(1, next), { status: 'rendering', stage: 'render' });
+    const row = await findJob(sql, job.id);
+    assert.deepEqual([row?.status, row?.stage], ['rendering', 'render'], 'another run counts from 1');
+    const events = await eventsSince(sql, job.id);
+    assert.deepEqual(events.map((event) => event.status), ['queued', 'rendering', 'publishing', 'published', 'sending', 'done', 'done', 'rendering']);
+  });
+
+  it('starts the count again for the run an admin retry resets to', async () => {
+    const { job, writer } = await newJob();
+    await store.recordStage(job, { ...writer, writeSeq: 1 }, { status: 'rendering', stage: 'render' });
+    await store.recordFailure(job, { ...writer, writeSeq: 2 }, { stage: 'render', code: 'X', message: 'render broke' });
+    const reset = { ...writer, runId: randomUUID() };
+    await sql.begin((tx) => store.markRetried(tx, job.id, { status: 'queued', fromStage: 'render', runId: reset.runId, resetMainWorkflow: true }));
+    await store.recordStage(job, { ...reset, writeSeq: 1 }, { status: 'rendering', stage: 'render' });
+    assert.equal((await findJob(sql, job.id))?.status, 'rendering');
+  });
+
   it('refuses writes from a workflow the job was not created for, leaving it untouched', async () => {
     const { job, writer } = await newJob();
     const before = await findJob(sql, job.id);

@@ -17,6 +17,12 @@ export interface JobWriter {
   workflowId: string;
   originRunId: string;
   runId: string;
+  /**
+   * This write's number among the run's job writes (1, 2, … in the order the workflow issued
+   * them; workflows/engine/kit.ts). Given, the store drops the write when the run already applied
+   * a later one. Omitted (an activity writing on its own) it is not ordered.
+   */
+  writeSeq?: number;
 }
 
 export interface JobAsset {
