@@ -12,3 +12,11 @@
  * guards a production cluster's database against reads from many shards; the dev server has one.
  */
 export const DEV_SERVER_ARGS: readonly string[] = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'];
+
+/**
+ * SQLite pragmas for a dev server on a file (`--db-filename`: npm start, the chaos run): WAL with
+ * synchronous=NORMAL starts workflows 2.4-3.5x as fast as SQLite's default journal mode (npm run
+ * bench -- --only store). In WAL mode NORMAL stays consistent; a power loss may roll back the
+ * last commits (sqlite.org/pragma.html#pragma_synchronous).
+ */
+export const DEV_SERVER_FILE_PRAGMAS: readonly string[] = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'];

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadConfigOrExit } from '../lib/config.js';
-import { DEV_SERVER_ARGS } from '../lib/dev-server.js';
+import { DEV_SERVER_ARGS, DEV_SERVER_FILE_PRAGMAS } from '../lib/dev-server.js';
 import { apiReady, createSupervisor, say, temporalAnswers, waitUntil } from './supervise/supervisor.js';
 import { prepareDatabase, stackSummary } from './supervise/prepare.js';
 
@@ -29,13 +29,12 @@ async function main() {
     supervisor.launch({
       name: 'temporal',
       command: temporalCli,
-      // The WAL pragmas make the file-backed dev server start workflows 2.4-3.5x as fast (npm run bench -- --only store).
       args: [
         'server', 'start-dev',
         '--ip', temporalHost, '--port', temporalPort, '--ui-port', String(config.TEMPORAL_UI_PORT),
         '--namespace', config.TEMPORAL_NAMESPACE,
         '--db-filename', temporalDbFile,
-        '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL',
+        ...DEV_SERVER_FILE_PRAGMAS,
         '--log-level', 'error',
         ...DEV_SERVER_ARGS,
       ],

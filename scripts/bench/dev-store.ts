@@ -2,18 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
+import { DEV_SERVER_FILE_PRAGMAS } from '../../lib/dev-server.js';
 import { pool, summary, type Run } from './figures.js';
 import { startDevServer } from './infra.js';
 import type { Figure } from './table.js';
 
 /**
  * The dev server's store: two Temporal dev servers on SQLite files side by side, one with the WAL
- * pragmas `npm start` passes (scripts/dev.ts), one in SQLite's default journal mode, each taking
+ * pragmas `npm start` passes (lib/dev-server.ts), one in SQLite's default journal mode, each taking
  * workflow starts at the same concurrency in ABBA rounds. Nothing polls the task queue: a start is
  * the store's work alone (history, task and visibility rows in one transaction).
  */
-
-export const WAL_PRAGMAS = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'];
 
 export interface DevStoreOptions {
   /** Starts per server. */
@@ -31,7 +30,7 @@ export async function measureDevStore(options: DevStoreOptions): Promise<DevStor
   const servers: Awaited<ReturnType<typeof startDevServer>>[] = [];
   try {
     const [wal, defaultMode] = await Promise.all([
-      startDevServer({ dbFilename: join(dir, 'wal.db'), extraArgs: WAL_PRAGMAS }),
+      startDevServer({ dbFilename: join(dir, 'wal.db'), extraArgs: DEV_SERVER_FILE_PRAGMAS }),
       startDevServer({ dbFilename: join(dir, 'default.db') }),
     ]);
     servers.push(wal, defaultMode);

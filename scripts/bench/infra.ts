@@ -22,7 +22,7 @@ export const repoRoot = resolve(import.meta.dirname, '../..');
 export const temporalCli = () => process.env.TEMPORAL_CLI ?? join(repoRoot, '.tools/bin/temporal');
 
 /** A dev server on a free loopback port; `dbFilename` keeps its store in that SQLite file. */
-export async function startDevServer(options: { dbFilename?: string; extraArgs?: string[] } = {}): Promise<{ environment: TestWorkflowEnvironment; address: string }> {
+export async function startDevServer(options: { dbFilename?: string; extraArgs?: readonly string[] } = {}): Promise<{ environment: TestWorkflowEnvironment; address: string }> {
   const port = await freePort();
   const environment = await TestWorkflowEnvironment.createLocal({
     server: {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { DEV_SERVER_ARGS } from '../../lib/dev-server.js';
+import { DEV_SERVER_ARGS, DEV_SERVER_FILE_PRAGMAS } from '../../lib/dev-server.js';
 import { stopChild } from '../supervise/supervisor.js';
 
 /**
@@ -25,7 +25,7 @@ export async function startTemporalServer(options: { cli: string; port: number; 
       options.cli,
       [
         'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', 'default',
-        '--db-filename', options.dbFile, '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL',
+        '--db-filename', options.dbFile, ...DEV_SERVER_FILE_PRAGMAS,
         '--log-level', 'error',
         ...DEV_SERVER_ARGS,
       ],
