@@ -29,9 +29,12 @@ apt_install() {
   with_progress "apt-get install $*" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" || die "apt-get install $* failed"
 }
 
+# Installed from the lock, and since the last change to a patch: a changed patch no longer matches
+# the files its older version patched, so the packages are installed afresh and patched again.
 node_modules_current() {
   local stamp="$REELFLOW_ROOT/node_modules/.package-lock.json"
-  [ -f "$stamp" ] && [ ! "$REELFLOW_ROOT/package-lock.json" -nt "$stamp" ]
+  [ -f "$stamp" ] && [ ! "$REELFLOW_ROOT/package-lock.json" -nt "$stamp" ] &&
+    [ -z "$(find "$REELFLOW_ROOT/patches" -name '*.patch' -newer "$stamp" 2>/dev/null)" ]
 }
 
 ensure_node_modules() {
