@@ -23,7 +23,6 @@ import {
  * admin retry and cancel) are not: they run under the API's own checks.
  */
 
-
 export { JOB_EVENTS_CHANNEL, SUPERSEDED_BY_RESET, ForeignJobWriteError };
 
 /** The advisory lock a job's creating transaction holds until it ends (see holdAcceptance). */
