@@ -79,7 +79,7 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
   // Numbers this run's job writes in the order issued (deterministic, so a replay numbers them
   // the same): the store drops an attempt that lands after a later write (JobWriter.writeSeq).
   let writes = 0;
-  const call = () => ({ job, originRunId, writeSeq: ++writes });
+  const nextWrite = () => ({ job, originRunId, writeSeq: ++writes });
   upsertSearchAttributes([
     { key: searchAttributes.pipeline, value: options.pipeline },
     { key: searchAttributes.jobId, value: job.id },
@@ -95,7 +95,7 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
 
   function record(change: StageChange, activityId?: string): Promise<void> {
     const recorder = !activityId ? jobs : patched(LOCAL_JOB_RECORDS_PATCH) ? localJobs(activityId) : proxyActivities<JobActivities>({ ...jobActivityOptions, activityId });
-    return recorder.recordStage({ ...call(), change });
+    return recorder.recordStage({ ...nextWrite(), change });
   }
 
   /** A status within the current stage, tracked in the search attributes; LOCAL_STATUS_PATCH says why `withinStage`. */
@@ -109,7 +109,7 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
       track(status, stage);
       return record({ ...change, status });
     }
-    await localJobs().recordStage({ ...call(), change: statusChange(status, change) });
+    await localJobs().recordStage({ ...nextWrite(), change: statusChange(status, change) });
   }
 
   /** `next` as the current stage, tracked in the search attributes. */
@@ -157,7 +157,7 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
         return enter(next, status, change);
       }
       const changes = [statusChange(endedStatus, endedChange), entryChange(next, status, change)];
-      await localJobs(stageActivityId(next)).recordStages({ ...call(), changes });
+      await localJobs(stageActivityId(next)).recordStages({ ...nextWrite(), changes });
     },
 
     /** Starts a child workflow that outlives this run (parent close policy ABANDON) and may write the job. */
@@ -181,7 +181,7 @@ export function jobKit<Status extends string, Stage extends string>(options: { p
         const failure = cancelled ? { code: ENGINE_ERROR_CODES.cancelled, message: 'cancelled by an admin' } : failureOf(error);
         if (failure.code === ENGINE_ERROR_CODES.foreignWrite) throw ApplicationFailure.nonRetryable(failure.message, failure.code);
         const failedStage = stage ?? 'start';
-        await CancellationScope.nonCancellable(() => jobs.recordFailure({ ...call(), failure: { stage: failedStage, ...failure } }));
+        await CancellationScope.nonCancellable(() => jobs.recordFailure({ ...nextWrite(), failure: { stage: failedStage, ...failure } }));
         track(FAILED, failedStage);
         if (cancelled) throw error;
         throw ApplicationFailure.nonRetryable(`${failedStage} failed: ${failure.message}`, failure.code);
